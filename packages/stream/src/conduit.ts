@@ -34,6 +34,12 @@ export interface Conduit {
   /** Flush what is queued, then close. With an error: close at once. */
   close(error?: Error): void;
   readonly closed: boolean;
+  /**
+   * True when chunks given to `data` are never reused by the conduit (e.g.
+   * node:net sockets, which allocate a fresh Buffer per read). The session may
+   * then hand out views into them instead of copies (zero-copy raw values).
+   */
+  readonly stableChunks?: boolean;
 }
 
 /** A listening transport: yields one conduit per accepted connection. */
