@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { DeadlineTracker, type Expirable } from './deadline-tracker.js';
+
+function item(expiresAt: number, log: number[]): Expirable {
+  return {
+    expiresAt,
+    expire: () => {
+      log.push(expiresAt);
+      if (expiresAt === 2) throw new Error('a broken expiry must not stop the sweep');
+    },
+  };
+}
+
+describe('DeadlineTracker', () => {
+  it('expires the oldest entries up to now, each once, and survives throwing expiries', () => {
+    const log: number[] = [];
+    const tracker = new DeadlineTracker<Expirable>(1000);
+    const items = [1, 2, 3, 10].map((t) => item(t, log));
+    for (const i of items) tracker.add(i);
+    tracker.delete(items[2]!);
+    tracker.sweep(5);
+    expect(log).toEqual([1, 2]);
+    expect(tracker.size).toBe(1);
+    tracker.sweep(5);
+    expect(log).toEqual([1, 2]);
+    tracker.sweep(10);
+    expect(log).toEqual([1, 2, 10]);
+    expect(tracker.size).toBe(0);
+    tracker.stop();
+  });
+});
