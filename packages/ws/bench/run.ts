@@ -1,0 +1,144 @@
+/**
+ * WebSocket echo bench: Switchyard RPC echo vs raw uWS echo vs a `ws` server
+ * echo, 64-byte payloads, 10 connections, 1 and 256 in flight per connection.
+ * Each server runs in its own process; one lean client process drives it.
+ * Rounds are interleaved and the median is reported (the machine is shared).
+ *
+ *   pnpm --filter @switchyard/ws bench      (env: ROUNDS=3 MEASURE_MS=3000 WARMUP_MS=1000)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
+
+interface ServerSpec {
+  name: 'switchyard' | 'uws' | 'ws';
+  file: string;
+  mode: 'echo' | 'rpc';
+}
+
+const ALL_SERVERS: ServerSpec[] = [
+  { name: 'switchyard', file: here('./servers/switchyard-echo.ts'), mode: 'rpc' },
+  { name: 'uws', file: here('./servers/uws-echo.ts'), mode: 'echo' },
+  { name: 'ws', file: here('./servers/ws-echo.ts'), mode: 'echo' },
+];
+// SERVERS=switchyard,uws and IN_FLIGHT=256 narrow a run while investigating.
+const only = process.env.SERVERS?.split(',');
+const SERVERS = only ? ALL_SERVERS.filter((s) => only.includes(s.name)) : ALL_SERVERS;
+const IN_FLIGHT = process.env.IN_FLIGHT?.split(',').map(Number) ?? [1, 256];
+const CONNECTIONS = 10;
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const WARMUP_MS = Number(process.env.WARMUP_MS ?? 1000);
+const MEASURE_MS = Number(process.env.MEASURE_MS ?? 3000);
+
+function node(file: string, args: string[]): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+}
+
+function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error('timed out waiting for child output')),
+      timeoutMs,
+    );
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      lines.close();
+      resolve(line);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`child exited with ${code} before printing`));
+    });
+  });
+}
+
+async function runOne(server: ServerSpec, inFlight: number): Promise<number> {
+  const child = node(server.file, []);
+  try {
+    const line = await firstLine(child, 30_000);
+    const port = /^PORT (\d+)$/.exec(line)?.[1];
+    if (port === undefined) throw new Error(`${server.name}: unexpected line ${line}`);
+    const client = node(here('./lean-client.ts'), [
+      port,
+      server.mode,
+      String(CONNECTIONS),
+      String(inFlight),
+      String(WARMUP_MS),
+      String(MEASURE_MS),
+    ]);
+    const result = JSON.parse(await firstLine(client, WARMUP_MS + MEASURE_MS + 30_000)) as {
+      msgsPerSec: number;
+    };
+    return result.msgsPerSec;
+  } finally {
+    child.stdin?.end();
+    const exited = new Promise((r) => child.once('exit', r));
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(kill);
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const samples = new Map<string, number[]>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const inFlight of IN_FLIGHT) {
+      for (const server of SERVERS) {
+        const key = `${server.name}@${inFlight}`;
+        const value = await runOne(server, inFlight);
+        process.stderr.write(`round ${round + 1}/${ROUNDS} ${key}: ${Math.round(value)} msgs/s\n`);
+        samples.set(key, [...(samples.get(key) ?? []), value]);
+      }
+    }
+  }
+  const value = (name: string, inFlight: number): number =>
+    median(samples.get(`${name}@${inFlight}`) ?? [0]);
+
+  const results: { name: string; value: number; unit: string }[] = [];
+  console.log(`\nWebSocket echo, 64 B, ${CONNECTIONS} connections, median of ${ROUNDS} (msgs/s)\n`);
+  console.log(
+    `${'server'.padEnd(12)}${IN_FLIGHT.map((n) => `${n} in flight`.padStart(16)).join('')}`,
+  );
+  for (const server of SERVERS) {
+    const cells = IN_FLIGHT.map((n) => {
+      const v = value(server.name, n);
+      results.push({ name: `${server.name} inflight=${n}`, value: Math.round(v), unit: 'msgs/s' });
+      return String(Math.round(v)).padStart(16);
+    });
+    console.log(`${server.name.padEnd(12)}${cells.join('')}`);
+  }
+  const ratio = (a: string, b: string, n: number): number =>
+    Math.round((value(a, n) / value(b, n)) * 100) / 100;
+  console.log('');
+  for (const n of IN_FLIGHT) {
+    console.log(
+      `in flight ${n}: switchyard/uws ${ratio('switchyard', 'uws', n)}  switchyard/ws ${ratio('switchyard', 'ws', n)}`,
+    );
+  }
+  console.log(
+    JSON.stringify({
+      bench: 'ws/echo',
+      results,
+      ratios: {
+        'switchyard/uws': ratio('switchyard', 'uws', 256),
+        'switchyard/ws': ratio('switchyard', 'ws', 256),
+      },
+    }),
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
