@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // The optional peer is loaded at run time with import() (it is ESM-only), never bundled.
+  external: ['@matrixai/quic'],
 });

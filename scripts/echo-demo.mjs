@@ -1,6 +1,5 @@
-// `pnpm demo`: a Switchyard TCP echo server and client in two processes,
-// printing latency and throughput. (A later issue replaces this with the
-// cluster demo.)
+// `pnpm demo:echo`: a Switchyard TCP echo server and client in two processes,
+// printing latency and throughput. (`pnpm demo` runs the cluster demo.)
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
