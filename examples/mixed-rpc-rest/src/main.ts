@@ -1,0 +1,16 @@
+/** `pnpm --filter @switchyard/example-mixed-rpc-rest start` — ports 3000 (REST), 3001 (WS), 3002 (TCP). */
+import { startServer } from './server.js';
+
+const { edge, addresses } = await startServer({ http: 3000, ws: 3001, tcp: 3002 });
+const a = addresses();
+console.log(`calc over REST http://${a.http}, WebSocket ws://${a.ws}, TCP ${a.tcp}`);
+console.log(
+  `  curl -X POST -H 'content-type: application/json' -d '{"a":2,"b":3}' http://${a.http}/add`,
+);
+console.log(`  curl http://${a.http}/square/7`);
+console.log(`  WebSocket text: {"id":1,"method":"add","input":{"a":2,"b":3}}`);
+const stop = (): void => {
+  edge.shutdown({ timeout: 3000 }).then(() => process.exit(0));
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
