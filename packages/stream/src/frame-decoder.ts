@@ -38,6 +38,16 @@ export interface FrameDecoderOptions {
   onError(error: SwitchyardError): void;
 }
 
+// Header fields are read with plain byte loads: Buffer's readUInt*LE validate
+// their offset argument on every call, and this runs for every frame.
+function u16(b: Buffer, o: number): number {
+  return b[o]! | (b[o + 1]! << 8);
+}
+
+function u32(b: Buffer, o: number): number {
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 0x1000000;
+}
+
 function asBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk)
     ? chunk
@@ -145,7 +155,7 @@ export class FrameDecoder {
 
   /** Validates a header; returns the total frame size, or -1 after reporting the error. */
   private check(buf: Buffer, off: number): number {
-    const magic = buf.readUInt16LE(off);
+    const magic = u16(buf, off);
     if (magic !== MAGIC) {
       return this.fail(
         'PROTOCOL_ERROR',
@@ -164,7 +174,7 @@ export class FrameDecoder {
     if ((flags & ~KNOWN_FLAGS) !== 0) {
       return this.fail('PROTOCOL_ERROR', `unknown flag bits 0x${flags.toString(16)}`);
     }
-    const method = buf.readUInt32LE(off + 12);
+    const method = u32(buf, off + 12);
     let nameLength = 0;
     if (method >= METHOD_NAME_BIT) {
       nameLength = method - METHOD_NAME_BIT;
@@ -173,11 +183,7 @@ export class FrameDecoder {
       }
     }
     const total =
-      HEADER_SIZE +
-      nameLength +
-      buf.readUInt16LE(off + 6) +
-      buf.readUInt32LE(off + 16) +
-      buf.readUInt32LE(off + 20);
+      HEADER_SIZE + nameLength + u16(buf, off + 6) + u32(buf, off + 16) + u32(buf, off + 20);
     if (total > this.maxFrameSize) {
       return this.fail(
         'PAYLOAD_TOO_LARGE',
@@ -199,11 +205,11 @@ export class FrameDecoder {
     v.type = buf[off + 3]!;
     v.flags = buf[off + 4]!;
     v.codec = buf[off + 5]!;
-    v.extLength = buf.readUInt16LE(off + 6);
-    v.seq = buf.readUInt32LE(off + 8);
-    const method = buf.readUInt32LE(off + 12);
-    v.bodyLength = buf.readUInt32LE(off + 16);
-    v.blobLength = buf.readUInt32LE(off + 20);
+    v.extLength = u16(buf, off + 6);
+    v.seq = u32(buf, off + 8);
+    const method = u32(buf, off + 12);
+    v.bodyLength = u32(buf, off + 16);
+    v.blobLength = u32(buf, off + 20);
     let pos = off + HEADER_SIZE;
     if (method >= METHOD_NAME_BIT) {
       const n = method - METHOD_NAME_BIT;

@@ -161,6 +161,25 @@ describe('session: calls (PROTOCOL.md §4–§7)', () => {
     client.close();
   });
 
+  it('§7.2 the handler signal is made lazily: read only after CANCEL, it is already aborted', async () => {
+    let call: IncomingCall | undefined;
+    const { client, server } = pair((c) => {
+      call = c; // the signal is not touched while the call runs
+      return new Promise(() => {});
+    });
+    const ac = new AbortController();
+    const p = client.call('x', 1, { signal: ac.signal });
+    await until(() => call !== undefined);
+    ac.abort();
+    expect((await rejection(p)).code).toBe('CANCELLED');
+    // The CANCEL has been served once the server holds no call.
+    await until(() => (server as unknown as { serving: number }).serving === 0);
+    const late = call!.signal;
+    expect(late.aborted).toBe(true);
+    expect((late.reason as SwitchyardError).code).toBe('CANCELLED');
+    client.close();
+  });
+
   it('§7.4 receiver limit: a flood beyond the window is answered RESOURCE_EXHAUSTED, not queued', async () => {
     const release: (() => void)[] = [];
     const { client } = pair(

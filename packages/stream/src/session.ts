@@ -16,6 +16,7 @@ import {
 import { FrameDecoder, type FrameView } from './frame-decoder.js';
 import { FrameWriter } from './frame-writer.js';
 import { decodeRequestExt, encodeRequestExt } from './request-ext.js';
+import { SeqTable } from './seq-table.js';
 import type {
   BidiCall,
   CallHandler,
@@ -100,8 +101,8 @@ class OutCall implements TimerEntry {
   endSent = false;
   /** Waited for a window slot or for HELLO before being sent. */
   queued = false;
+  /** The caller's signal; this call is its 'abort' listener (handleEvent), so no closure. */
   signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
   _prev?: TimerEntry | undefined;
   _next?: TimerEntry | undefined;
   _slot?: number | undefined;
@@ -117,11 +118,38 @@ class OutCall implements TimerEntry {
   fire(): void {
     this.session.onCallTimeout(this);
   }
+
+  handleEvent(): void {
+    this.session.onCallAborted(this);
+  }
 }
 
-/** A call the peer started, as the handler sees it (IncomingCall). */
+// `new Promise` with an arrow executor allocates a closure and its context per
+// call; this one executor hands the resolving functions over through two
+// module variables instead (it runs synchronously inside the constructor).
+let capturedResolve: ((v: unknown) => void) | undefined;
+let capturedReject: ((e: Error) => void) | undefined;
+function captureResolvers(resolve: (v: unknown) => void, reject: (e: Error) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+/** A promise whose resolving functions are stored on `call` (no per-call closure). */
+function callPromise<T>(call: OutCall): Promise<T> {
+  const promise = new Promise<unknown>(captureResolvers);
+  call.resolve = capturedResolve;
+  call.reject = capturedReject;
+  capturedResolve = undefined;
+  capturedReject = undefined;
+  return promise as Promise<T>;
+}
+
+/**
+ * A call the peer started, as the handler sees it (IncomingCall). One object
+ * per incoming call on the hot path, so it carries few fields: the kind name
+ * is a getter, the AbortController is made on demand.
+ */
 class InCall implements IncomingCall, TimerEntry {
-  readonly kind: CallKind;
   inputStream?: AsyncIterable<unknown>;
   inbox: StreamInbox | undefined;
   done = false;
@@ -131,7 +159,6 @@ class InCall implements IncomingCall, TimerEntry {
   tracked = false;
   sendCredit: number;
   creditWaiter: (() => void) | undefined;
-  iterator: AsyncIterator<unknown> | undefined;
   private controller: AbortController | undefined;
   private abortReason: Error | undefined;
   _prev?: TimerEntry | undefined;
@@ -148,8 +175,11 @@ class InCall implements IncomingCall, TimerEntry {
     readonly deadline: number,
     credit: number,
   ) {
-    this.kind = KIND_NAMES[kindBits]!;
     this.sendCredit = credit;
+  }
+
+  get kind(): CallKind {
+    return KIND_NAMES[this.kindBits]!;
   }
 
   // Created on first use: most unary handlers never look at their signal,
@@ -215,8 +245,7 @@ export class StreamSession implements Session {
   private readonly writer: FrameWriter;
   private readonly decoder: FrameDecoder;
 
-  private readonly outCalls = new Map<number, OutCall>();
-  private nextSeq = 0;
+  private readonly outCalls = new SeqTable<OutCall>();
   private pending: OutCall[] = [];
   private pendingHead = 0;
   private readonly inCalls = new Map<number, InCall>();
@@ -652,7 +681,7 @@ export class StreamSession implements Session {
   }
 
   private track(call: InCall): void {
-    if (call.tracked || call.kind === 'notify') return;
+    if (call.tracked || call.kindBits === Kind.NOTIFY) return;
     call.tracked = true;
     this.inCalls.set(call.seq, call);
   }
@@ -668,7 +697,7 @@ export class StreamSession implements Session {
     }
     if (isThenable(result)) {
       this.track(call);
-      if (call.deadline !== Number.POSITIVE_INFINITY && call.kind !== 'notify') {
+      if (call.deadline !== Number.POSITIVE_INFINITY && call.kindBits !== Kind.NOTIFY) {
         this.wheel.add(call);
       }
       result.then(
@@ -685,13 +714,13 @@ export class StreamSession implements Session {
       this.handlerDone();
       return;
     }
-    const k = call.kind;
-    if (k === 'notify') {
+    const k = call.kindBits;
+    if (k === Kind.NOTIFY) {
       call.done = true;
       this.handlerDone();
       return;
     }
-    if (k === 'server-stream' || k === 'bidi') {
+    if (k === Kind.SERVER_STREAM || k === Kind.BIDI) {
       if (isAsyncIterable(value)) {
         this.track(call);
         if (call._slot === undefined && call.deadline !== Number.POSITIVE_INFINITY)
@@ -709,7 +738,7 @@ export class StreamSession implements Session {
       if (value !== undefined) {
         this.finishWithError(
           call,
-          new SwitchyardError('INTERNAL', `handler for ${k} call must return an iterable`),
+          new SwitchyardError('INTERNAL', `handler for ${call.kind} call must return an iterable`),
         );
         return;
       }
@@ -736,7 +765,6 @@ export class StreamSession implements Session {
   }
 
   private async pump(call: InCall, it: AsyncIterator<unknown>): Promise<void> {
-    call.iterator = it;
     try {
       while (!call.done) {
         if (call.sendCredit <= 0) {
@@ -784,7 +812,7 @@ export class StreamSession implements Session {
   }
 
   private finishWithError(call: InCall, error: unknown): void {
-    if (!call.done && call.kind !== 'notify') {
+    if (!call.done && call.kindBits !== Kind.NOTIFY) {
       this.completeIncoming(call);
       this.sendError(call.seq, SwitchyardError.from(error));
     } else {
@@ -903,15 +931,6 @@ export class StreamSession implements Session {
 
   // ---------------------------------------------------------- calling (§4, §5)
 
-  private allocSeq(): number {
-    let s = this.nextSeq;
-    do {
-      s = (s + 1) >>> 0;
-    } while (s === 0 || this.outCalls.has(s));
-    this.nextSeq = s;
-    return s;
-  }
-
   private refuseNew(): SwitchyardError | undefined {
     if (this.closedFlag) return new SwitchyardError('UNAVAILABLE', 'session closed');
     if (this.localDraining) return new SwitchyardError('UNAVAILABLE', 'session is going away');
@@ -928,7 +947,8 @@ export class StreamSession implements Session {
     if (
       typeof method !== 'string' ||
       method.length === 0 ||
-      Buffer.byteLength(method) > MAX_METHOD_NAME
+      // A UTF-16 unit is at most 3 UTF-8 bytes: short names skip the byte count.
+      (method.length * 3 > MAX_METHOD_NAME && Buffer.byteLength(method) > MAX_METHOD_NAME)
     ) {
       throw new SwitchyardError('INVALID_ARGUMENT', `bad method name ${JSON.stringify(method)}`);
     }
@@ -954,9 +974,7 @@ export class StreamSession implements Session {
         return;
       }
       call.signal = signal;
-      call.onAbort = () =>
-        this.cancelCall(call, new SwitchyardError('CANCELLED', 'aborted by the caller'));
-      signal.addEventListener('abort', call.onAbort, { once: true });
+      signal.addEventListener('abort', call, { once: true });
     }
     if (call.deadline !== Number.POSITIVE_INFINITY) this.wheel.add(call);
     if (this.helloReceived && this.outCalls.size < Math.min(this.window, this.peerWindow)) {
@@ -981,7 +999,7 @@ export class StreamSession implements Session {
   }
 
   private send(call: OutCall): void {
-    const seq = this.allocSeq();
+    const seq = this.outCalls.nextSeq();
     call.seq = seq;
     let remaining = 0;
     if (call.timeoutMs > 0) {
@@ -1019,7 +1037,7 @@ export class StreamSession implements Session {
       return;
     }
     call.state = CallState.Sent;
-    this.outCalls.set(seq, call);
+    this.outCalls.add(call);
     if (call.kind === Kind.CLIENT_STREAM || call.kind === Kind.BIDI) {
       call.sendCredit = this.peerStreamCredit;
       this.wakeSenders(call);
@@ -1054,9 +1072,9 @@ export class StreamSession implements Session {
     if (call.state === CallState.Done) return;
     const wasSent = call.state === CallState.Sent;
     call.state = CallState.Done;
-    if (wasSent) this.outCalls.delete(call.seq);
+    if (wasSent) this.outCalls.delete(call);
     this.wheel.cancel(call);
-    if (call.signal && call.onAbort) call.signal.removeEventListener('abort', call.onAbort);
+    if (call.signal) call.signal.removeEventListener('abort', call);
     if (error) {
       call.inbox?.fail(error);
       call.reject?.(error);
@@ -1077,6 +1095,11 @@ export class StreamSession implements Session {
       this.writer.frame(FrameType.CANCEL, 0, 0, call.seq, 0);
     }
     this.settle(call, error);
+  }
+
+  /** The caller's AbortSignal fired. */
+  onCallAborted(call: OutCall): void {
+    this.cancelCall(call, new SwitchyardError('CANCELLED', 'aborted by the caller'));
   }
 
   onCallTimeout(call: OutCall): void {
@@ -1225,11 +1248,14 @@ export class StreamSession implements Session {
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise<T>((resolve, reject) => {
-      call.resolve = resolve as (v: unknown) => void;
-      call.reject = reject;
+    const promise = callPromise<T>(call);
+    try {
       this.submit(call, options?.signal);
-    });
+    } catch (error) {
+      // As if thrown in a promise executor: the call rejects (no-op once settled).
+      call.reject!(error as Error);
+    }
+    return promise;
   }
 
   notify(method: string, input?: unknown, options?: NotifyOptions): void {
@@ -1265,10 +1291,7 @@ export class StreamSession implements Session {
 
   clientStream<T = unknown>(method: string, options?: CallOptions): ClientStreamCall<T> {
     const call = this.newCall(Kind.CLIENT_STREAM, method, undefined, options);
-    const result = new Promise<T>((resolve, reject) => {
-      call.resolve = resolve as (v: unknown) => void;
-      call.reject = reject;
-    });
+    const result = callPromise<T>(call);
     this.submit(call, options?.signal);
     return {
       send: (value) => this.sendStreamValue(call, value),
@@ -1476,7 +1499,7 @@ export class StreamSession implements Session {
     this.failPending(new SwitchyardError('UNAVAILABLE', `${reason.message}: call not sent`));
     // In-flight calls may have run on the peer: only idempotent ones may be retried.
     maybeExecuted.add(reason);
-    for (const c of [...this.outCalls.values()]) this.settle(c, reason);
+    for (const c of this.outCalls.values()) this.settle(c, reason);
     for (const c of this.inCalls.values()) {
       c.done = true;
       this.wheel.cancel(c);
