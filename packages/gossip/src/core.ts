@@ -155,6 +155,9 @@ export class GossipCore {
   private relays = 0;
   /** Early syncs still due after joining (see streamResult). */
   private resyncsLeft = 0;
+  /** Seeds given to `join`, kept to retry while this node still knows nobody. */
+  private joinSeeds: readonly string[] = [];
+  private rejoinAttempts = 0;
   /** Set while merging a join reply: learned alive members are not re-announced. */
   private quiet = false;
   private liveCount = 1;
@@ -209,8 +212,14 @@ export class GossipCore {
   /** Starts push-pull syncs with seed addresses; returns the stream ids (join succeeds when one replies). */
   join(now: number, seeds: readonly string[]): number[] {
     this.now = now;
+    this.joinSeeds = seeds.filter((addr) => addr !== this.self.addr);
+    this.rejoinAttempts = 0;
+    return this.openJoinStreams();
+  }
+
+  private openJoinStreams(): number[] {
     const ids: number[] = [];
-    for (const addr of seeds) {
+    for (const addr of this.joinSeeds) {
       if (addr === this.self.addr) continue;
       const id = this.openStream(addr, this.pushPullMessage(true), {
         kind: 'push-pull',
@@ -252,6 +261,10 @@ export class GossipCore {
           break;
         case 'resync':
           this.resyncTick();
+          break;
+        case 'rejoin':
+          // Still alone: nobody answered or learned of us. Try the seeds again.
+          if (!this.leaving && this.liveCount <= 1) this.openJoinStreams();
           break;
         case 'suspicion':
           this.suspicionTimeout(t.key);
@@ -325,6 +338,29 @@ export class GossipCore {
     const s = this.streams.get(id);
     if (s === undefined) return false;
     this.streams.delete(id);
+    const applied = this.applyStreamResult(s, data);
+    if (!applied && s.kind === 'push-pull' && s.join) this.rejoinLater();
+    return applied;
+  }
+
+  /**
+   * A join whose every seed failed (lost packets, a seed restarting) would
+   * leave this node alone for good, since nobody else knows to contact it:
+   * retry with capped exponential backoff and jitter while it knows nobody.
+   */
+  private rejoinLater(): void {
+    if (this.stopped || this.leaving || this.liveCount > 1) return;
+    for (const pending of this.streams.values()) {
+      if (pending.kind === 'push-pull' && pending.join) return; // another seed may still answer
+    }
+    const c = this.config;
+    const cap = c.pushPullIntervalMs > 0 ? c.pushPullIntervalMs : 30_000;
+    const backoff = Math.min(cap, c.probeIntervalMs * 2 ** this.rejoinAttempts);
+    this.rejoinAttempts = Math.min(this.rejoinAttempts + 1, 16);
+    this.timers.set('rejoin', '', this.now + backoff * (0.5 + this.random()));
+  }
+
+  private applyStreamResult(s: PendingStream, data: Uint8Array | undefined): boolean {
     if (data === undefined || this.stopped) return false;
     if (data.length > this.config.maxStreamSize) {
       this.stats.oversized++;
