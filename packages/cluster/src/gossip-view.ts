@@ -1,7 +1,6 @@
-import type { ClusterMember } from '@switchyard/core';
 import type { Gossip, MemberInfo } from '@switchyard/gossip';
-import type { MemberStatus } from './member-table.js';
-import { metaOf, type NodeInfo, parseNodeInfo } from './node-info.js';
+import { type MemberEntry, MemberView } from './member-view.js';
+import { type NodeInfo, parseNodeInfo } from './node-info.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -19,30 +18,24 @@ export function decodeNodeInfo(meta: Uint8Array): NodeInfo | undefined {
   }
 }
 
-interface Entry {
-  info: NodeInfo;
-  status: MemberStatus;
-}
-
 /**
  * The membership view when `@switchyard/gossip` (SWIM + Lifeguard) detects
  * failures: rebuilt from gossip's member list on every membership event, so
  * lookups on the forwarding path stay O(1). Members whose metadata is not a
  * valid NodeInfo (another application on the same gossip ring) are ignored.
  */
-export class GossipView {
-  private entries = new Map<string, Entry>();
-
+export class GossipView extends MemberView {
   constructor(
-    readonly self: NodeInfo,
+    self: NodeInfo,
     private readonly gossip: Gossip,
   ) {
+    super(self);
     this.rebuild();
   }
 
   /** Re-reads gossip's members; true when anything changed. */
   rebuild(): boolean {
-    const next = new Map<string, Entry>();
+    const next = new Map<string, MemberEntry>();
     for (const m of this.gossip.members() as MemberInfo[]) {
       if (m.name === this.self.id) continue;
       const info = decodeNodeInfo(m.meta);
@@ -65,36 +58,5 @@ export class GossipView {
     }
     this.entries = next;
     return changed;
-  }
-
-  info(id: string): NodeInfo | undefined {
-    return id === this.self.id ? this.self : this.entries.get(id)?.info;
-  }
-
-  status(id: string): MemberStatus | undefined {
-    return id === this.self.id ? 'alive' : this.entries.get(id)?.status;
-  }
-
-  live(): string[] {
-    const out = [this.self.id];
-    for (const [id, e] of this.entries)
-      if (e.status === 'alive' || e.status === 'suspect') out.push(id);
-    return out;
-  }
-
-  peers(): NodeInfo[] {
-    const out: NodeInfo[] = [];
-    for (const e of this.entries.values()) if (e.status !== 'left') out.push(e.info);
-    return out;
-  }
-
-  members(): ClusterMember[] {
-    const out: ClusterMember[] = [
-      { id: this.self.id, address: this.self.stream, status: 'alive', meta: metaOf(this.self) },
-    ];
-    for (const [id, e] of this.entries) {
-      out.push({ id, address: e.info.stream, status: e.status, meta: metaOf(e.info) });
-    }
-    return out;
   }
 }

@@ -1,11 +1,9 @@
-import type { ClusterMember } from '@switchyard/core';
-import { metaOf, type NodeInfo } from './node-info.js';
+import { type MemberEntry, MemberView } from './member-view.js';
+import type { NodeInfo } from './node-info.js';
 
-export type MemberStatus = ClusterMember['status'];
+export type { MemberStatus } from './member-view.js';
 
-interface Entry {
-  info: NodeInfo;
-  status: MemberStatus;
+interface Entry extends MemberEntry {
   /** Last direct contact (local clock, ms). Hearsay never refreshes it. */
   heard: number;
   /** When the status last changed. */
@@ -29,14 +27,15 @@ export interface MemberTableOptions {
  * (which then has `suspectAfter` to answer us directly) or carry a newer
  * incarnation's addresses. A member that left says so itself.
  */
-export class MemberTable {
-  private readonly entries = new Map<string, Entry>();
+export class MemberTable extends MemberView<Entry> {
   private changed = false;
 
   constructor(
-    readonly self: NodeInfo,
+    self: NodeInfo,
     private readonly options: MemberTableOptions,
-  ) {}
+  ) {
+    super(self);
+  }
 
   /** A message straight from `info.id`: it is alive. */
   heard(info: NodeInfo, now: number): void {
@@ -108,43 +107,10 @@ export class MemberTable {
     return c;
   }
 
-  info(id: string): NodeInfo | undefined {
-    return id === this.self.id ? this.self : this.entries.get(id)?.info;
-  }
-
-  status(id: string): MemberStatus | undefined {
-    return id === this.self.id ? 'alive' : this.entries.get(id)?.status;
-  }
-
-  /** Ids that count for placement: self and every member alive or merely suspected. */
-  live(): string[] {
-    const out = [this.self.id];
-    for (const [id, e] of this.entries)
-      if (e.status === 'alive' || e.status === 'suspect') out.push(id);
-    return out;
-  }
-
   /** Records worth relaying: self and the members not known gone. */
   relayable(): NodeInfo[] {
     const out = [this.self];
     for (const e of this.entries.values()) if (e.status === 'alive') out.push(e.info);
-    return out;
-  }
-
-  /** Every peer we should keep talking to (alive, suspect, or recently dead: it may return). */
-  peers(): NodeInfo[] {
-    const out: NodeInfo[] = [];
-    for (const e of this.entries.values()) if (e.status !== 'left') out.push(e.info);
-    return out;
-  }
-
-  members(): ClusterMember[] {
-    const out: ClusterMember[] = [
-      { id: this.self.id, address: this.self.stream, status: 'alive', meta: metaOf(this.self) },
-    ];
-    for (const [id, e] of this.entries) {
-      out.push({ id, address: e.info.stream, status: e.status, meta: metaOf(e.info) });
-    }
     return out;
   }
 
