@@ -807,10 +807,13 @@ export class GossipCore {
     }
     const cur = this.byName.get(m.name);
     if (cur === undefined || m.incarnation < cur.incarnation) return;
-    if (cur.status === 'dead' || cur.status === 'left') return;
+    const left = m.from === m.name;
+    // A member's own goodbye outranks our verdict: if its leave reached us only
+    // after we had declared it dead (its last packets were lost), record that it
+    // left, so every view converges on 'left' through gossip and push-pull.
+    if (cur.status === 'left' || (cur.status === 'dead' && !left)) return;
     cur.incarnation = m.incarnation;
     this.clearSuspicion(cur);
-    const left = m.from === m.name;
     this.setStatus(cur, left ? 'left' : 'dead');
     this.enqueue(`m:${m.name}`, m);
     this.emit(left ? 'leave' : 'dead', cur, m.from);

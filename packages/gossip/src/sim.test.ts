@@ -105,6 +105,33 @@ describe('simulated clusters (seeded; replay with SEED=…)', () => {
     expect(c.runUntil(() => c.converged(), 60_000)).toBe(true);
   });
 
+  it('a member that missed a leave and declared the leaver dead still converges on left', () => {
+    const seed = testSeed('late leave');
+    const c = SimCluster.build(5, { seed, overrides: { deadReapMs: 120_000 } });
+    expect(
+      c.runUntil(() => c.converged(), 30_000),
+      `SEED=${seed}`,
+    ).toBe(true);
+    c.partition(['n0']); // n0 hears nothing of the leave
+    c.leave('n4');
+    const n0 = c.node('n0').core;
+    const n1 = c.node('n1').core;
+    expect(
+      c.runUntil(() => n1.statusOf('n4') === 'left', 10_000),
+      `SEED=${seed}`,
+    ).toBe(true);
+    expect(
+      c.runUntil(() => n0.statusOf('n4') === 'dead', 60_000),
+      `SEED=${seed}`,
+    ).toBe(true);
+    c.heal();
+    // The goodbye reaches n0 through gossip or push-pull and outranks its verdict.
+    expect(
+      c.runUntil(() => c.upNodes().every((n) => n.core.statusOf('n4') === 'left'), 90_000),
+      `SEED=${seed}`,
+    ).toBe(true);
+  });
+
   it('graceful leave is reported as left, not dead, and reaped later', () => {
     const seed = testSeed('leave');
     const c = SimCluster.build(10, { seed, loss: 0.1, overrides: { deadReapMs: 20_000 } });
