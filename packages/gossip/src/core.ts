@@ -303,19 +303,9 @@ export class GossipCore {
    */
   handleStream(now: number, _from: string, data: Uint8Array): Uint8Array | undefined {
     this.now = now;
-    if (this.stopped || data.length > this.config.maxStreamSize) {
-      if (!this.stopped) this.stats.oversized++;
-      return undefined;
-    }
-    const body = this.guard.open(data);
-    if (body === undefined) return undefined;
-    let m: Message;
-    try {
-      m = decodeStreamMessage(body, this.limits);
-    } catch {
-      this.stats.malformed++;
-      return undefined;
-    }
+    if (this.stopped) return undefined;
+    const m = this.openStreamMessage(data);
+    if (m === undefined) return undefined;
     if (m.type === MsgType.PushPull) {
       const reply = this.guard.seal(this.pushPullMessage(false));
       this.mergeRemoteState(m.members);
@@ -360,21 +350,29 @@ export class GossipCore {
     this.timers.set('rejoin', '', this.now + backoff * (0.5 + this.random()));
   }
 
-  private applyStreamResult(s: PendingStream, data: Uint8Array | undefined): boolean {
-    if (data === undefined || this.stopped) return false;
+  /**
+   * Bounds, decrypts and decodes one TCP stream message (request or reply);
+   * anything oversized, unauthentic or malformed is counted and dropped.
+   */
+  private openStreamMessage(data: Uint8Array): Message | undefined {
     if (data.length > this.config.maxStreamSize) {
       this.stats.oversized++;
-      return false;
+      return undefined;
     }
     const body = this.guard.open(data);
-    if (body === undefined) return false;
-    let m: Message;
+    if (body === undefined) return undefined;
     try {
-      m = decodeStreamMessage(body, this.limits);
+      return decodeStreamMessage(body, this.limits);
     } catch {
       this.stats.malformed++;
-      return false;
+      return undefined;
     }
+  }
+
+  private applyStreamResult(s: PendingStream, data: Uint8Array | undefined): boolean {
+    if (data === undefined || this.stopped) return false;
+    const m = this.openStreamMessage(data);
+    if (m === undefined) return false;
     if (s.kind === 'push-pull' && m.type === MsgType.PushPull) {
       this.mergeRemoteState(m.members, !s.join);
       if (s.join && this.resyncsLeft === 0) {
