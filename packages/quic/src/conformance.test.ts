@@ -5,7 +5,8 @@ import { connectQuic } from './connect-quic.js';
 import { quicGateway } from './quic-gateway.js';
 import { testTls } from './test-tls.js';
 
-// The same cases over TCP (the reference transport) and over QUIC.
+// The same cases over TCP (the reference transport) and over QUIC. Each case and
+// its expect() assertions live in conformance.ts, shared by all three transports.
 conformanceSuite('TCP', {
   async start(makeEdge) {
     const listener = await listen({ host: '127.0.0.1', port: 0 });
