@@ -1,6 +1,7 @@
+import { createClusterClient, routerOf } from '@switchyard/cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KvService } from './kv-node.js';
 import { type KvCluster, launchKvCluster } from './launch.js';
-import { LeaderClient } from './leader-client.js';
 
 describe('kv-cluster example', () => {
   let cluster: KvCluster | undefined;
@@ -44,16 +45,19 @@ describe('kv-cluster example', () => {
 
   it('the cluster-aware client finds the leader and follows it after the leader is killed', async () => {
     const nodes = cluster?.nodes ?? [];
-    const client = new LeaderClient(nodes.map((n) => n.tcp));
-    await client.call('kv.put', { key: 'c', value: 1 });
-    const first = client.current;
+    const client = createClusterClient<KvService>({ seeds: nodes.map((n) => n.tcp) });
+    const router = routerOf(client);
+    await client.kv.put({ key: 'c', value: 1 });
+    const first = router.leaderOf('kv');
     expect(first).toMatch(/^n\d$/);
     nodes.find((n) => n.id === first)?.child.kill('SIGKILL');
     // The kill loses nothing acknowledged: the value is still there, read at the new leader.
-    const r = await client.call<{ value: unknown; servedBy: string }>('kv.get', { key: 'c' });
+    const r = await client.kv.get({ key: 'c' });
     expect(r.value).toBe(1);
     expect(r.servedBy).not.toBe(first);
-    client.close();
+    // The client learned the new leader and goes there directly.
+    expect(router.leaderOf('kv')).toBe(r.servedBy);
+    router.close();
   }, 30_000);
 });
 
@@ -68,7 +72,7 @@ describe('kv-cluster rolling restart', () => {
 
   it('restarting every node in turn under writes loses no acknowledged write', async () => {
     const c = cluster as KvCluster;
-    const client = new LeaderClient(c.nodes.map((n) => n.tcp));
+    const client = createClusterClient<KvService>({ seeds: c.nodes.map((n) => n.tcp) });
     const acked = new Map<string, number>();
     const tried = new Map<string, Set<number>>();
     let stop = false;
@@ -81,7 +85,7 @@ describe('kv-cluster rolling restart', () => {
         if (set === undefined) tried.set(key, (set = new Set()));
         set.add(value);
         try {
-          await client.call('kv.put', { key, value });
+          await client.kv.put({ key, value });
           acked.set(key, value);
         } catch {
           // Unacknowledged: may or may not have happened; not counted.
@@ -95,10 +99,10 @@ describe('kv-cluster rolling restart', () => {
     // One writer, in order: a read returns the last acknowledged value, or a later
     // write to the key whose acknowledgement was lost (it may have happened) — never an older one.
     for (const [key, value] of acked) {
-      const r = await client.call<{ value: number }>('kv.get', { key });
+      const r = (await client.kv.get({ key })) as { value: number };
       const ok = r.value === value || (r.value > value && tried.get(key)?.has(r.value) === true);
       expect(ok, `${key}: read ${r.value}, last acknowledged ${value}`).toBe(true);
     }
-    client.close();
+    routerOf(client).close();
   }, 90_000);
 });

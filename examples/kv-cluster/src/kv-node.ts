@@ -3,7 +3,7 @@
  * one Raft replica on LMDB. Run by launch.ts as
  *   node --import tsx src/kv-node.ts '<json config>'
  */
-import { createCluster, startRaftGroup } from '@switchyard/cluster';
+import { clusterInfoService, createCluster, startRaftGroup } from '@switchyard/cluster';
 import {
   consoleLogger,
   createEdge,
@@ -15,7 +15,7 @@ import {
   streamGateway,
 } from '@switchyard/core';
 import { httpGateway } from '@switchyard/http';
-import { type KvCommand, KvStateMachine } from '@switchyard/raft';
+import { type KvCommand, KvStateMachine, type RaftNode } from '@switchyard/raft';
 import { listen } from '@switchyard/tcp';
 
 export interface KvNodeConfig {
@@ -34,23 +34,10 @@ const key = (k: unknown): string => {
   return k;
 };
 
-export async function runKvNode(config: KvNodeConfig): Promise<() => Promise<void>> {
-  const { id, host, ports } = config;
-  const raft = await startRaftGroup<KvCommand, unknown, string, unknown>({
-    nodeId: id,
-    dir: config.dir,
-    listen: `${host}:${ports.raft}`,
-    peers: config.raftPeers,
-    stateMachine: new KvStateMachine(),
-  });
-  const cluster = createCluster({
-    nodeId: id,
-    listen: { host, port: ports.cluster },
-    seeds: config.seeds,
-    gateways: { http: `${host}:${ports.http}`, tcp: `${host}:${ports.tcp}` },
-    groups: [{ name: 'kv', node: raft, services: ['kv'] }],
-  });
-  const kv = service('kv', {
+type KvRaft = RaftNode<KvCommand, unknown, string, unknown>;
+
+export function kvService(id: string, raft: KvRaft) {
+  return service('kv', {
     put: method<{ key: string; value: unknown }, { prev: unknown }>({
       selectors: [rest('PUT', '/kv/:key'), rpc('put')],
       handler: async (input) => ({
@@ -69,16 +56,32 @@ export async function runKvNode(config: KvNodeConfig): Promise<() => Promise<voi
       }),
     }),
   });
-  // Not replicated: any node answers with its own view (how clients find the leader).
-  const topology = service('cluster', {
-    topology: method({
-      selectors: [rest('GET', '/cluster')],
-      handler: () => cluster.topology(),
-    }),
+}
+
+/** The typed face of the store, for `createClusterClient<KvService>`. */
+export type KvService = ReturnType<typeof kvService>;
+
+export async function runKvNode(config: KvNodeConfig): Promise<() => Promise<void>> {
+  const { id, host, ports } = config;
+  const raft = await startRaftGroup<KvCommand, unknown, string, unknown>({
+    nodeId: id,
+    dir: config.dir,
+    listen: `${host}:${ports.raft}`,
+    peers: config.raftPeers,
+    stateMachine: new KvStateMachine(),
   });
+  const cluster = createCluster({
+    nodeId: id,
+    listen: { host, port: ports.cluster },
+    seeds: config.seeds,
+    gateways: { http: `${host}:${ports.http}`, tcp: `${host}:${ports.tcp}` },
+    groups: [{ name: 'kv', node: raft, services: ['kv'] }],
+  });
+  // Not replicated: any node answers with its view (how cluster-aware clients route).
+  const info = clusterInfoService(cluster);
   const tcp = await listen({ host, port: ports.tcp });
   const edge = createEdge({
-    services: [kv, topology],
+    services: [kvService(id, raft), info],
     gateways: [httpGateway({ host, port: ports.http, openapi: false }), streamGateway(tcp)],
     cluster,
     logger: consoleLogger('error'),

@@ -3,8 +3,9 @@
  *   pnpm --filter @switchyard/example-kv-cluster start
  * With `--once` it runs a short tour and exits.
  */
+import { createClusterClient, routerOf } from '@switchyard/cluster';
+import type { KvService } from './kv-node.js';
 import { launchKvCluster } from './launch.js';
-import { LeaderClient } from './leader-client.js';
 
 const once = process.argv.includes('--once');
 const cluster = await launchKvCluster();
@@ -41,10 +42,12 @@ try {
   console.log(
     `GET /kv/greeting via ${c.id}: ${JSON.stringify(got.value)} (served by the leader, ${got.servedBy})`,
   );
-  const client = new LeaderClient([a.tcp]);
-  await client.call('kv.put', { key: 'counter', value: 1 });
-  console.log(`the cluster-aware client talks to the leader directly: ${client.current}`);
-  client.close();
+  const client = createClusterClient<KvService>({ seeds: [a.tcp] });
+  await client.kv.put({ key: 'counter', value: 1 });
+  console.log(
+    `the cluster-aware client talks to the leader directly: ${routerOf(client).leaderOf('kv')}`,
+  );
+  routerOf(client).close();
   console.log(
     `\ntry:  curl -X PUT -H 'content-type: application/json' -d '{"value":42}' http://${a.http}/kv/x`,
   );

@@ -5,7 +5,8 @@
  *    with 64 in flight. Target: forwarding adds at most one local round trip
  *    (forwarded/local latency ratio ≤ 2).
  * 2. Key-value throughput of a three-node Raft cluster (LMDB, durable) with
- *    writes sent to all nodes (followers forward to the leader).
+ *    writes sent to all nodes (followers forward to the leader), and with
+ *    the cluster-aware client (`createClusterClient`: straight to the leader).
  * All nodes run in this process on 127.0.0.1 TCP: figures include loopback,
  * both stream sessions and the codecs; compare ratios, not absolutes.
  */
@@ -25,9 +26,12 @@ import type { Session } from '@switchyard/stream';
 import { connectSession, listen } from '@switchyard/tcp';
 import {
   type ClusterNode,
+  clusterInfoService,
   createCluster,
+  createClusterClient,
   placeBy,
   rendezvousOwner,
+  routerOf,
   startRaftGroup,
 } from '../src/index.js';
 import { startNodes, stopNodes, waitFor } from '../test/in-process-cluster.js';
@@ -118,6 +122,14 @@ async function forwarding(): Promise<void> {
   await stopNodes(nodes);
 }
 
+function kvBench(raft: { propose(c: KvCommand): Promise<unknown> }) {
+  return service('kv', {
+    put: method<{ key: string; value: number }, unknown>({
+      handler: (input) => raft.propose({ op: 'put', key: input.key, value: input.value }),
+    }),
+  });
+}
+
 async function kvCluster(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cluster-bench-'));
   const ids = ['r1', 'r2', 'r3'];
@@ -137,20 +149,15 @@ async function kvCluster(): Promise<void> {
         peers,
         stateMachine: new KvStateMachine(),
       });
+      const tcp = await listen({ host: '127.0.0.1', port: 0 });
       const cluster = createCluster({
         nodeId: id,
         groups: [{ name: 'kv', node: raft, services: ['kv'] }],
+        gateways: { tcp: `127.0.0.1:${tcp.address.port}` },
         ...(seed ? { seeds: [seed] } : {}),
       });
-      const tcp = await listen({ host: '127.0.0.1', port: 0 });
       const edge = createEdge({
-        services: [
-          service('kv', {
-            put: method<{ key: string; value: number }, unknown>({
-              handler: (input) => raft.propose({ op: 'put', key: input.key, value: input.value }),
-            }),
-          }),
-        ],
+        services: [kvBench(raft), clusterInfoService(cluster)],
         gateways: [streamGateway(tcp)],
         cluster,
         logger: silentLogger,
@@ -181,6 +188,22 @@ async function kvCluster(): Promise<void> {
       unit: 'ops/s',
     });
     for (const s of sessions) s.close();
+
+    const client = createClusterClient<ReturnType<typeof kvBench>>({
+      seeds: [`127.0.0.1:${gateways[0]?.port}`],
+    });
+    const direct = (): Promise<unknown> => {
+      const n = i++;
+      return client.kv.put({ key: `k${n % 1000}`, value: n });
+    };
+    for (let w = 0; w < 200; w++) await direct();
+    const directOps = await throughput(direct, PARALLEL_MS * 1.5, DEPTH * 2);
+    results.push({
+      name: `3-node raft kv puts (cluster client, ${DEPTH * 2} in flight)`,
+      value: Math.round(directOps),
+      unit: 'ops/s',
+    });
+    routerOf(client).close();
   } finally {
     for (const e of edges) {
       await e.cluster.handoff({ timeout: 500 }).catch(() => {});

@@ -16,21 +16,22 @@ import {
   type ProtocolConfig,
 } from '@switchyard/gossip';
 import {
+  type BidiCall,
   type CallOptions,
   type IncomingCall,
-  isMaybeExecuted,
   type Session,
   SwitchyardError,
 } from '@switchyard/stream';
 import { listen, type TcpListener } from '@switchyard/tcp';
 import { formatHostPort } from './address.js';
+import type { ClusterInfo, ClusterStats, MethodRouting } from './cluster-info.js';
+import { failureOf, firstTarget, type Route, retryTarget } from './forward-decision.js';
 import { encodeNodeInfo, GossipView } from './gossip-view.js';
 import { runsLocally } from './local-selector.js';
 import { MemberTable } from './member-table.js';
 import { isValidAddress, isValidId, type NodeInfo, parseNodeInfo } from './node-info.js';
 import { PeerLinks } from './peer-links.js';
 import { type PlacementSelector, placementKey, placementOf } from './placement.js';
-import { rendezvousOwner } from './rendezvous.js';
 import type { ReplicatedGroup } from './replicated-group.js';
 
 /** Metadata key marking a forwarded call: the receiving node runs it, whatever its view. */
@@ -93,7 +94,21 @@ export interface ClusterOptions {
   };
 }
 
+/** A forward request that may carry a streamed input (client-stream, bidi). */
+export interface StreamingForwardRequest extends ForwardRequest {
+  readonly inputStream?: AsyncIterable<unknown>;
+}
+
 export interface ClusterNode extends Cluster {
+  forward(nodeId: string, request: StreamingForwardRequest): Promise<unknown>;
+  /**
+   * What a cluster-aware client needs to route by itself: members with their
+   * gateways, the live set, group leaders and every method's routing. Serve
+   * it with `clusterInfoService(cluster)`.
+   */
+  info(): ClusterInfo;
+  /** Forwarding counters since start. */
+  stats(): ClusterStats;
   /** The inter-node address, once started. */
   readonly address: string;
   /** The gossip address (gossip mode, once started), for other nodes' `gossip.seeds`. */
@@ -180,6 +195,7 @@ class ClusterNodeImpl implements ClusterNode {
   private readonly syncInterval: number;
   private readonly maxRetries: number;
   private selfInfo: NodeInfo | undefined;
+  private readonly counters: ClusterStats = { forwardedOut: 0, forwardedIn: 0 };
 
   constructor(private readonly options: ClusterOptions) {
     this.nodeId = options.nodeId;
@@ -311,27 +327,29 @@ class ClusterNodeImpl implements ClusterNode {
   }
 
   locate(entry: MethodEntry, input: unknown, metadata: Metadata): string | undefined {
-    // Never forwarded twice: the node a call was forwarded to runs it.
-    if (metadata[FORWARDED_BY] !== undefined) return undefined;
-    const group = this.groupOfService.get(entry.service);
-    if (group !== undefined) {
-      if (runsLocally(entry)) return undefined;
-      return group.node.leader ?? undefined;
-    }
-    let sel = this.placements.get(entry);
-    if (sel === undefined) {
-      sel = placementOf(entry) ?? null;
-      this.placements.set(entry, sel);
-    }
-    if (sel === null) return undefined;
-    const key = placementKey(sel, input, metadata);
-    return key === undefined ? undefined : rendezvousOwner(key, this.liveIds);
+    return firstTarget(
+      this.routeOf(entry, input, metadata),
+      this.liveIds,
+      metadata[FORWARDED_BY] !== undefined,
+    );
   }
 
-  async forward(nodeId: string, request: ForwardRequest): Promise<unknown> {
+  /**
+   * Runs a call on another node. Unary calls resolve to the result and
+   * server-stream calls to the relayed stream; a request carrying an
+   * `inputStream` (client-stream, bidi) is relayed with its input streamed
+   * under the inter-node connection's flow control.
+   */
+  async forward(nodeId: string, request: StreamingForwardRequest): Promise<unknown> {
     const entry = this.byName.get(request.method);
     if (entry === undefined) {
       throw new SwitchyardError('NOT_FOUND', `unknown method ${JSON.stringify(request.method)}`);
+    }
+    if (request.inputStream !== undefined) {
+      // The input is consumed as it is relayed: once sent, a stream is never retried.
+      const session = await this.connectForStream(nodeId, entry, request);
+      if (session === undefined) return this.runHere(entry, request);
+      return this.sendStreaming(session, entry, request, request.inputStream);
     }
     const tried = new Set<string>();
     let target: string | undefined = nodeId;
@@ -341,11 +359,42 @@ class ClusterNodeImpl implements ClusterNode {
       try {
         return await this.send(target, entry, request);
       } catch (error) {
-        const next = this.retryTarget(error, entry, request, tried, attempt);
-        if (next === false) throw error;
+        if (!(error instanceof SwitchyardError) || this.state === 'stopped') throw error;
+        const next = retryTarget(failureOf(error), {
+          attempt,
+          maxRetries: this.maxRetries,
+          idempotent: entry.idempotent,
+          tried,
+          live: this.liveIds,
+          route: this.routeOf(entry, request.input, request.metadata),
+          finished: request.deadline <= performance.now() || request.signal?.aborted === true,
+        });
+        if (next === undefined) throw error;
         target = next;
       }
     }
+  }
+
+  info(): ClusterInfo {
+    const methods: Record<string, MethodRouting> = {};
+    for (const entry of this.host?.methods ?? []) {
+      const group = this.groupOfService.get(entry.service);
+      const sel = placementOf(entry);
+      const routing: MethodRouting = {
+        kind: entry.kind,
+        idempotent: entry.idempotent,
+        ...(group !== undefined && !runsLocally(entry) ? { group: group.name } : {}),
+        ...(group === undefined && sel !== undefined
+          ? { key: { from: sel.from, path: sel.path.join('.') } }
+          : {}),
+      };
+      for (const name of entry.rpcNames) methods[name] = routing;
+    }
+    return { ...this.topology(), live: [...this.liveIds], methods };
+  }
+
+  stats(): ClusterStats {
+    return { ...this.counters };
   }
 
   publish(topic: string, value: unknown): void {
@@ -451,53 +500,121 @@ class ClusterNodeImpl implements ClusterNode {
       idempotent: entry.idempotent,
     };
     if (request.signal) opts.signal = request.signal;
+    this.counters.forwardedOut++;
     if (entry.kind === 'server-stream')
       return session.serverStream(entry.name, request.input, opts);
     return session.call(entry.name, request.input, opts);
   }
 
-  /** Where to try again after a failed forward, or false to give up with the error. */
-  private retryTarget(
-    error: unknown,
+  /**
+   * Relays a client-stream or bidi call to `target` as one bidi call on the
+   * inter-node connection (the owner's gateway adapts client-stream methods).
+   * Flow control crosses the hop: the next input item is read only once the
+   * owner granted credit for the previous one, so this node holds at most one
+   * item per call and the caller's sends wait as the owner's would.
+   * Cancellation goes both ways: the caller's signal (or a failed input)
+   * cancels the owner's call; the owner's failure ends the input and reaches
+   * the caller as the owner's error (UNAVAILABLE when it died).
+   */
+  /**
+   * The owner's session for a streamed-input call, or undefined to run it
+   * here. A connect failure sent nothing, so it moves on to the next owner
+   * like a unary call would.
+   */
+  private async connectForStream(
+    nodeId: string,
     entry: MethodEntry,
-    request: ForwardRequest,
-    tried: Set<string>,
-    attempt: number,
-  ): string | undefined | false {
-    if (attempt >= this.maxRetries || this.state === 'stopped') return false;
-    if (!(error instanceof SwitchyardError)) return false;
-    if (request.deadline <= performance.now() || request.signal?.aborted) return false;
-    if (error.code === 'NOT_LEADER') {
-      // Refused before it ran: safe to repeat for any method, at the leader it names.
-      const hint = (error.data as { leaderHint?: unknown } | undefined)?.leaderHint;
-      return typeof hint === 'string' && !tried.has(hint) ? hint : false;
+    request: StreamingForwardRequest,
+  ): Promise<Session | undefined> {
+    const tried = new Set<string>();
+    let target: string | undefined = nodeId;
+    for (let attempt = 0; ; attempt++) {
+      if (target === undefined || target === this.nodeId) return undefined;
+      tried.add(target);
+      try {
+        const info = this.view?.info(target);
+        if (info === undefined || this.links === undefined) {
+          throw new SwitchyardError('UNAVAILABLE', `node ${target} is not a known member`);
+        }
+        return await this.links.get(info.stream);
+      } catch (error) {
+        if (!(error instanceof SwitchyardError) || this.state === 'stopped') throw error;
+        target = retryTarget(failureOf(error), {
+          attempt,
+          maxRetries: this.maxRetries,
+          idempotent: entry.idempotent,
+          tried,
+          live: this.liveIds,
+          route: this.routeOf(entry, request.input, request.metadata),
+          finished: request.deadline <= performance.now() || request.signal?.aborted === true,
+        });
+        if (target === undefined) throw error;
+      }
     }
-    if (error.code !== 'UNAVAILABLE') return false;
-    // The owner may have run it before dying: only idempotent methods go again.
-    if (isMaybeExecuted(error) && !entry.idempotent) return false;
+  }
+
+  private async sendStreaming(
+    session: Session,
+    entry: MethodEntry,
+    request: StreamingForwardRequest,
+    input: AsyncIterable<unknown>,
+  ): Promise<unknown> {
+    const remaining = request.deadline - performance.now();
+    if (remaining <= 0)
+      throw new SwitchyardError('DEADLINE_EXCEEDED', `deadline passed for ${entry.name}`);
+    const hop = new AbortController();
+    const callerSignal = request.signal;
+    const onCallerAbort = (): void => hop.abort();
+    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+    if (callerSignal?.aborted) hop.abort();
+    const release = (): void => callerSignal?.removeEventListener('abort', onCallerAbort);
+    const call = session.bidi(entry.name, {
+      timeout: Number.isFinite(remaining) ? Math.max(1, Math.ceil(remaining)) : 0,
+      metadata: { ...request.metadata, [FORWARDED_BY]: this.nodeId },
+      idempotent: entry.idempotent,
+      signal: hop.signal,
+    });
+    this.counters.forwardedOut++;
+    void pumpInput(input, call, hop);
+    const replies = call[Symbol.asyncIterator]();
+    if (entry.kind === 'client-stream') {
+      try {
+        const first = await replies.next();
+        if (first.done)
+          throw new SwitchyardError('INTERNAL', `${entry.name} ended without a result`);
+        return first.value;
+      } finally {
+        release();
+        hop.abort();
+      }
+    }
+    return relayReplies(replies, hop, release);
+  }
+
+  /** Where a call belongs in this node's current view. */
+  private routeOf(entry: MethodEntry, input: unknown, metadata: Metadata): Route {
     const group = this.groupOfService.get(entry.service);
     if (group !== undefined) {
-      const leader = group.node.leader;
-      return leader !== null && !tried.has(leader) ? leader : false;
+      return runsLocally(entry) ? ANYWHERE : { kind: 'leader', leader: group.node.leader };
     }
-    const sel = placementOf(entry);
-    const key = sel ? placementKey(sel, request.input, request.metadata) : undefined;
-    if (key === undefined) return false;
-    const next = rendezvousOwner(
-      key,
-      this.liveIds.filter((id) => !tried.has(id)),
-    );
-    return next === undefined ? false : next;
+    let sel = this.placements.get(entry);
+    if (sel === undefined) {
+      sel = placementOf(entry) ?? null;
+      this.placements.set(entry, sel);
+    }
+    const key = sel === null ? undefined : placementKey(sel, input, metadata);
+    return key === undefined ? ANYWHERE : { kind: 'keyed', key };
   }
 
   /** Runs a call on this node, marked so it is not located again. */
-  private runHere(entry: MethodEntry, request: ForwardRequest): Promise<unknown> {
+  private runHere(entry: MethodEntry, request: StreamingForwardRequest): Promise<unknown> {
     const host = this.host;
     if (host === undefined)
       return Promise.reject(new SwitchyardError('UNAVAILABLE', 'cluster not started'));
     return host.dispatch({
       method: entry,
       input: request.input,
+      ...(request.inputStream ? { inputStream: request.inputStream } : {}),
       metadata: { ...request.metadata, [FORWARDED_BY]: this.nodeId },
       connection: LOCAL_CONNECTION,
       deadline: request.deadline,
@@ -535,11 +652,12 @@ class ClusterNodeImpl implements ClusterNode {
         new SwitchyardError('UNAVAILABLE', `node ${this.nodeId} is not serving`),
       );
     }
+    this.counters.forwardedIn++;
     const metadata =
       call.metadata[FORWARDED_BY] === undefined
         ? { ...call.metadata, [FORWARDED_BY]: 'peer' }
         : call.metadata;
-    return host.dispatch({
+    const result = host.dispatch({
       method: call.method,
       input: call.input,
       ...(call.inputStream ? { inputStream: call.inputStream } : {}),
@@ -548,6 +666,11 @@ class ClusterNodeImpl implements ClusterNode {
       deadline: call.deadline,
       signal: call.signal,
     });
+    // Streamed input always travels as bidi: a client-stream result goes back as one item.
+    if (call.kind === 'bidi' && this.byName.get(call.method)?.kind === 'client-stream') {
+      return Promise.resolve(singleItem(result));
+    }
+    return result;
   }
 
   private connectionOf(session: Session): Connection {
@@ -644,6 +767,73 @@ class ClusterNodeImpl implements ClusterNode {
       } catch (error) {
         this.host?.logger.warn('membership listener threw', { cause: error });
       }
+    }
+  }
+}
+
+const ANYWHERE: Route = Object.freeze({ kind: 'anywhere' });
+
+async function* singleItem(result: Promise<unknown>): AsyncGenerator<unknown> {
+  yield await result;
+}
+
+/** Feeds the caller's input to the owner, one item per granted credit. */
+async function pumpInput(
+  input: AsyncIterable<unknown>,
+  call: BidiCall<unknown>,
+  hop: AbortController,
+): Promise<void> {
+  const items = input[Symbol.asyncIterator]();
+  let inputDone = false;
+  try {
+    for (;;) {
+      if (hop.signal.aborted) return;
+      let next: IteratorResult<unknown>;
+      try {
+        next = await items.next();
+      } catch {
+        // The caller's input failed (cancelled, connection lost): cancel the owner's call.
+        inputDone = true;
+        hop.abort();
+        return;
+      }
+      if (next.done) {
+        inputDone = true;
+        call.end();
+        return;
+      }
+      // Waits for the owner's credit. A rejection means the call failed on
+      // the owner's side: the reply stream reports why.
+      await call.send(next.value);
+    }
+  } catch {
+    // Reported through the replies.
+  } finally {
+    if (!inputDone) await items.return?.().catch(() => {});
+  }
+}
+
+/** The owner's replies as the caller's stream; the caller stopping early cancels the owner's call. */
+async function* relayReplies(
+  replies: AsyncIterator<unknown>,
+  hop: AbortController,
+  release: () => void,
+): AsyncGenerator<unknown> {
+  let complete = false;
+  try {
+    for (;;) {
+      const next = await replies.next();
+      if (next.done) {
+        complete = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    release();
+    if (!complete) {
+      hop.abort();
+      await replies.return?.().catch(() => {});
     }
   }
 }

@@ -23,8 +23,8 @@ export interface TestNode {
  */
 export async function startNodes(
   ids: readonly string[],
-  services: (id: string) => ServiceDef[],
-  extra: Partial<ClusterOptions> = {},
+  services: (id: string, cluster: ClusterNode) => readonly ServiceDef[],
+  extra: Partial<ClusterOptions> | ((id: string) => Partial<ClusterOptions>) = {},
 ): Promise<TestNode[]> {
   const nodes: TestNode[] = [];
   let seed: string | undefined;
@@ -35,11 +35,12 @@ export async function startNodes(
       syncInterval: 50,
       suspectAfter: 400,
       deadAfter: 800,
+      gateways: { tcp: `127.0.0.1:${listener.address.port ?? 0}` },
       ...(seed ? { seeds: [seed] } : {}),
-      ...extra,
+      ...(typeof extra === 'function' ? extra(id) : extra),
     });
     const edge = createEdge({
-      services: services(id),
+      services: [...services(id, cluster)],
       gateways: [streamGateway(listener)],
       cluster,
       logger: silentLogger,

@@ -6,7 +6,8 @@
 import { createEdge, method, service, silentLogger, streamGateway } from '@switchyard/core';
 import { listen } from '@switchyard/tcp';
 import { wsGateway } from '@switchyard/ws';
-import { createCluster, FORWARDED_BY, placeBy } from '../src/index.js';
+import { createCluster } from '../src/index.js';
+import { acctServices } from './node-services.js';
 
 const [id, seed] = process.argv.slice(2) as [string, string];
 const tcp = await listen({ host: '127.0.0.1', port: 0 });
@@ -17,39 +18,12 @@ const cluster = createCluster({
   syncInterval: 100,
   suspectAfter: 600,
   deadAfter: 1200,
+  // Read at start, after the gateways bound: cluster-aware clients connect here.
+  gateways: () => ({ tcp: `127.0.0.1:${tcp.address.port}` }),
 });
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    });
-  });
-
 const edge = createEdge({
   services: [
-    service('acct', {
-      whoOwns: method<{ id: string }, { node: string; forwardedBy: string | null }>({
-        selectors: [placeBy('id')],
-        handler: (_i, ctx) => ({ node: id, forwardedBy: ctx.metadata[FORWARDED_BY] ?? null }),
-      }),
-      slowWrite: method<{ id: string; ms: number }, string>({
-        selectors: [placeBy('id')],
-        handler: async (input, ctx) => {
-          await sleep(input.ms, ctx.signal);
-          return id;
-        },
-      }),
-      slowRead: method<{ id: string; ms: number }, string>({
-        selectors: [placeBy('id')],
-        idempotent: true,
-        handler: async (input, ctx) => {
-          await sleep(input.ms, ctx.signal);
-          return id;
-        },
-      }),
-    }),
+    ...acctServices(id, cluster),
     service('chat', {
       join: method<{ room: string }, string>({
         handler: (input, ctx) => {
@@ -62,11 +36,6 @@ const edge = createEdge({
           ctx.publish(`room:${input.room}`, { from: id, text: input.text });
           return null;
         },
-      }),
-    }),
-    service('info', {
-      members: method<void, { id: string; status: string }[]>({
-        handler: () => cluster.members().map((m) => ({ id: m.id, status: m.status })),
       }),
     }),
   ],

@@ -60,6 +60,10 @@ describe('createEdge presets', () => {
       const tcpAddress = cluster.members()[0]?.meta?.['gateway.tcp'];
       const s = await connectSession(hostPort(tcpAddress), { keepalive: false });
       expect(await s.call('hello.greet', { name: 'ada' })).toBe('hi ada');
+      // Served for cluster-aware clients.
+      const info = await s.call<{ self: string; methods: Record<string, unknown> }>('cluster.info');
+      expect(info.self).toBe('solo');
+      expect(Object.keys(info.methods)).toContain('hello.greet');
       s.close();
     } finally {
       await cluster.handoff();

@@ -1,4 +1,9 @@
-import { type ClusterNode, type ClusterOptions, createCluster } from '@switchyard/cluster';
+import {
+  type ClusterNode,
+  type ClusterOptions,
+  clusterInfoService,
+  createCluster,
+} from '@switchyard/cluster';
 import {
   createEdge,
   type Edge,
@@ -26,6 +31,11 @@ export interface SingleNodeOptions extends Omit<EdgeOptions, 'gateways' | 'clust
 export interface ClusteredOptions extends SingleNodeOptions {
   /** The cluster node; its `gateways` are filled in from the gateways above unless given. */
   cluster: ClusterOptions;
+  /**
+   * Serve `cluster.info` (RPC) and `GET /cluster` so cluster-aware clients
+   * (`createClusterClient`) can route by themselves (default true).
+   */
+  clusterInfo?: boolean;
 }
 
 interface Built {
@@ -82,7 +92,8 @@ export async function createSingleNodeEdge(options: SingleNodeOptions): Promise<
 /**
  * The same gateways plus a cluster node: membership, forwarding to owners and
  * Raft leaders, cross-node pub/sub. The gateway addresses are advertised to the
- * other members. Call `edge.start()`; on shutdown, `cluster.handoff()` first.
+ * other members, and `cluster.info` is served for cluster-aware clients. Call
+ * `edge.start()`; on shutdown, `cluster.handoff()` first.
  */
 export async function createClusteredEdge(
   options: ClusteredOptions,
@@ -92,7 +103,9 @@ export async function createClusteredEdge(
     ...options.cluster,
     gateways: options.cluster.gateways ?? addresses,
   });
-  const { cluster: _c, ...single } = options;
-  const edge = createEdge({ ...edgeOptions(single), gateways, cluster });
+  const { cluster: _c, clusterInfo, ...single } = options;
+  const services =
+    clusterInfo === false ? single.services : [...single.services, clusterInfoService(cluster)];
+  const edge = createEdge({ ...edgeOptions(single), services, gateways, cluster });
   return { edge, cluster, addresses };
 }
