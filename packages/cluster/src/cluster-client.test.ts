@@ -1,4 +1,4 @@
-import { method, SwitchyardError, service } from '@switchyard/core';
+import { createClient, method, SwitchyardError, service } from '@switchyard/core';
 import { connectSession } from '@switchyard/tcp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNodes, stopNodes, type TestNode, waitFor } from '../test/in-process-cluster.js';
@@ -106,6 +106,36 @@ describe('the cluster-aware client', () => {
       expect(forwarded()).toBe(before);
     } finally {
       routerOf(client).close();
+    }
+  });
+
+  it('a node that is not the owner forwards client-stream and bidi calls through its edge', async () => {
+    const plain = await connectSession(nodes[0]?.gateway ?? { port: 0 }, { keepalive: false });
+    const client = createClient<Services>(plain);
+    try {
+      // Keys owned elsewhere than n1, so every call below takes the forward hop.
+      const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].filter(
+        (k) => rendezvousOwner(k, IDS) !== 'n1',
+      );
+      expect(keys.length).toBeGreaterThan(0);
+      const before = forwarded();
+      for (const key of keys) {
+        const tally = client.acct.tally.open({ metadata: { acct: key } });
+        for (const v of [4, 5]) await tally.send(v);
+        tally.end();
+        expect(await tally.result).toEqual({ node: rendezvousOwner(key, IDS), sum: 9, count: 2 });
+        const echo = client.acct.echo.open({ metadata: { acct: key } });
+        await echo.send('x');
+        await echo.send('y');
+        echo.end();
+        const got: string[] = [];
+        for await (const r of echo) got.push(r);
+        const owner = rendezvousOwner(key, IDS);
+        expect(got).toEqual([`${owner}:x`, `${owner}:y`]);
+      }
+      expect(forwarded()).toBe(before + 2 * keys.length);
+    } finally {
+      plain.close();
     }
   });
 

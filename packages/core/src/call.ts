@@ -141,8 +141,12 @@ export class Call implements Context, WheelEntry {
     this.owner.publish(topic, value);
   }
 
-  /** Validates the input, runs middleware and handler; the promise settles once. */
-  run(): Promise<unknown> {
+  /**
+   * Validates the input, runs middleware and handler. A call that completes
+   * synchronously returns its output (or output stream) as is; otherwise a
+   * promise that settles once. Failures are always a rejected promise.
+   */
+  run(): unknown {
     const schema = this.rt.input;
     if (schema === undefined || this.rt.streamsIn) {
       this.input = this.req.input;
@@ -186,7 +190,7 @@ export class Call implements Context, WheelEntry {
     );
   }
 
-  private invoke(): Promise<unknown> {
+  private invoke(): unknown {
     let result: unknown;
     try {
       result = this.rt.middleware.length === 0 ? this.callHandler() : this.runChain(0);
@@ -198,10 +202,11 @@ export class Call implements Context, WheelEntry {
       // A synchronous handler returned the stream: it still runs after we return.
       this.owner.track(this);
       this.settled = true;
-      return Promise.resolve(this.toOutputStream(result));
+      return this.toOutputStream(result);
     }
+    // The synchronous fast path: no promise, the gateway can answer in this tick.
     const error = this.checkOutput(result);
-    return error === undefined ? Promise.resolve(result) : Promise.reject(error);
+    return error === undefined ? result : Promise.reject(error);
   }
 
   /** Middleware at `index` with its own `next`; the last `next` runs the handler. */

@@ -18,6 +18,8 @@ export interface ForwardRequest {
   /** Absolute deadline on this node's `performance.now()` clock, Infinity for none: send it as a remaining duration. */
   readonly deadline: number;
   readonly signal?: AbortSignal;
+  /** Streamed input of a client-stream or bidi call: relay it as you read it (flow control). */
+  readonly inputStream?: AsyncIterable<unknown>;
 }
 
 /** What the edge gives the cluster at start. */
@@ -44,7 +46,8 @@ export interface Cluster {
   onMembershipChange?(listener: (members: readonly ClusterMember[]) => void): () => void;
   /**
    * Which node should run this call: undefined (or this node's id) runs it
-   * here. Called for unary and server-stream calls only when defined: keep it O(1).
+   * here. Called for every call kind when defined (input is undefined for
+   * streamed input): keep it O(1).
    */
   locate?(method: MethodEntry, input: unknown, metadata: Metadata): string | undefined;
   /** Runs a call on another node; rejects with SwitchyardError (UNAVAILABLE when unreachable). */

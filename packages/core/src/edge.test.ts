@@ -105,6 +105,58 @@ group('dispatch', () => {
     await edge.shutdown({ timeout: 100 });
   });
 
+  it('dispatchNow returns a synchronous result as is, anything else as a promise', async () => {
+    const { gw, edge } = await setup();
+    const connection = gw.connection;
+    // Synchronous handler: the value itself, no promise, nothing left in flight.
+    const sync = edge.dispatchNow({
+      method: 'greeter.syncHello',
+      input: { name: 's' },
+      connection,
+    });
+    expect(sync).toBe('sync s');
+    expect(edge.inFlight).toBe(0);
+    // Asynchronous handler: a promise, as from dispatch.
+    const later = edge.dispatchNow({ method: 'greeter.hello', input: { name: 'a' }, connection });
+    expect(later).toBeInstanceOf(Promise);
+    await expect(later).resolves.toEqual({ msg: 'hi a' });
+    // Failures are rejected promises, never throws: unknown method, bad input, a throwing handler.
+    const failures = [
+      edge.dispatchNow({ method: 'greeter.nope', connection }),
+      edge.dispatchNow({ method: 'greeter.syncHello', input: { name: 1 }, connection }),
+      edge.dispatchNow({ method: 'greeter.throwsString', connection }),
+    ];
+    for (const f of failures) expect(f).toBeInstanceOf(Promise);
+    await expect(failures[0]).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(failures[1]).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(failures[2]).rejects.toMatchObject({ code: 'INTERNAL' });
+    expect(edge.inFlight).toBe(0);
+    await edge.shutdown({ timeout: 100 });
+  });
+
+  it('dispatchNow hands a synchronous stream handler its output stream directly', async () => {
+    const svc = service('s', {
+      three: method<void, number>({
+        kind: 'server-stream',
+        *handler() {
+          yield 1;
+          yield 2;
+          yield 3;
+        },
+      }),
+    });
+    const gw = memoryGateway();
+    const edge = createEdge({ services: [svc], gateways: [gw], logger: silentLogger });
+    await edge.start();
+    const out = edge.dispatchNow({ method: 's.three', connection: gw.connection });
+    expect(out).not.toBeInstanceOf(Promise);
+    const items: unknown[] = [];
+    for await (const item of out as AsyncIterable<unknown>) items.push(item);
+    expect(items).toEqual([1, 2, 3]);
+    expect(edge.inFlight).toBe(0);
+    await edge.shutdown({ timeout: 100 });
+  });
+
   it('exposes entries with ids, kinds and rpc names', async () => {
     const { edge } = await setup();
     const e = edge.lookup('hi')!;

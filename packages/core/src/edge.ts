@@ -49,6 +49,8 @@ export interface Edge {
   shutdown(options?: { timeout?: number }): Promise<void>;
   /** The protocol-independent entry, as gateways use it. */
   dispatch(request: DispatchRequest): Promise<unknown>;
+  /** `dispatch` without a promise for calls that complete synchronously (see GatewayHost). */
+  dispatchNow(request: DispatchRequest): unknown;
   lookup(method: number | string): MethodEntry | undefined;
   /** Delivers to every gateway's subscribers and, through the cluster, to other nodes. */
   publish(topic: string, value: unknown): void;
@@ -201,6 +203,12 @@ class EdgeServer implements Edge, CallOwner, GatewayHost {
   }
 
   dispatch(request: DispatchRequest): Promise<unknown> {
+    const result = this.dispatchNow(request);
+    // Every asynchronous path of dispatchNow yields a native promise.
+    return result instanceof Promise ? result : Promise.resolve(result);
+  }
+
+  dispatchNow(request: DispatchRequest): unknown {
     const m = request.method;
     const entry =
       typeof m === 'object' ? (this.runtimes[m.id]?.entry === m ? m : undefined) : this.lookup(m);
@@ -232,7 +240,7 @@ class EdgeServer implements Edge, CallOwner, GatewayHost {
       deadline = Math.min(asked, now + rt.timeout);
     }
     const cluster = this.cluster;
-    if (cluster?.locate !== undefined && !rt.streamsIn) {
+    if (cluster?.locate !== undefined) {
       const metadata = request.metadata ?? EMPTY_METADATA;
       const node = cluster.locate(entry, request.input, metadata);
       if (node !== undefined && node !== cluster.nodeId) {
@@ -240,6 +248,7 @@ class EdgeServer implements Edge, CallOwner, GatewayHost {
           .forward(node, {
             method: entry.name,
             input: request.input,
+            ...(request.inputStream ? { inputStream: request.inputStream } : {}),
             metadata,
             deadline: Number.isNaN(deadline) ? coarseNow() + rt.timeout : deadline,
             ...(signal ? { signal } : {}),

@@ -31,6 +31,15 @@ export interface GatewayHost {
    * SwitchyardError whose `toJSON()` is safe to send to the client.
    */
   dispatch(request: DispatchRequest): Promise<unknown>;
+  /**
+   * Like `dispatch`, but a call that completes synchronously (a synchronous
+   * handler, no async middleware or schema) returns its output, or its output
+   * stream, directly instead of a promise; any other call returns a Promise.
+   * Failures are a rejected Promise, as with `dispatch`. Lets a gateway write
+   * a synchronous handler's reply in the same tick, without a promise per
+   * call. Optional so that other hosts keep working: fall back to `dispatch`.
+   */
+  dispatchNow?(request: DispatchRequest): unknown;
   /** Finds a method by numeric id or RPC name in O(1). */
   lookup(method: number | string): MethodEntry | undefined;
   readonly logger: Logger;

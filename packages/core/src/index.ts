@@ -1,5 +1,7 @@
 export type { ErrorCode, SwitchyardErrorJSON, SwitchyardErrorOptions } from '@switchyard/stream';
 export { ERROR_CODES, httpStatusOf, isErrorCode, SwitchyardError } from '@switchyard/stream';
+export type { SignalSource } from './call-signal.js';
+export { CallSignal, LinkedCallSignal } from './call-signal.js';
 export type {
   BidiStream,
   Client,

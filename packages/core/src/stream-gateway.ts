@@ -8,8 +8,9 @@ import {
   SwitchyardError,
   serveConduit,
 } from '@switchyard/stream';
+import { LinkedCallSignal } from './call-signal.js';
 import type { Connection } from './connection.js';
-import type { Gateway, GatewayHost } from './gateway.js';
+import type { DispatchRequest, Gateway, GatewayHost } from './gateway.js';
 import type { MethodEntry } from './method-entry.js';
 
 export interface StreamGatewayOptions
@@ -154,17 +155,20 @@ class StreamGatewayImpl implements StreamGateway {
     const entry = host.lookup(call.method);
     if (entry === undefined)
       throw new SwitchyardError('NOT_FOUND', `unknown method ${JSON.stringify(call.method)}`);
-    const request = {
+    const request: DispatchRequest = {
       method: entry,
       input: call.input,
       metadata: call.metadata,
       connection: peer.connection,
       deadline: call.deadline,
-      signal: call.signal,
-      ...(call.inputStream ? { inputStream: call.inputStream } : {}),
+      // Not call.signal: reading it creates an AbortController per call (see call-signal.ts).
+      signal: new LinkedCallSignal(call).asAbortSignal(),
     };
+    if (call.inputStream !== undefined) request.inputStream = call.inputStream;
     const kind = call.kind;
-    if (kind === entry.kind) return host.dispatch(request);
+    // A synchronous handler's reply is then written in this tick, with no promise per call.
+    if (kind === entry.kind)
+      return host.dispatchNow ? host.dispatchNow(request) : host.dispatch(request);
     if (kind === 'notify' && entry.kind === 'unary') {
       host.dispatch(request).catch(() => {});
       return undefined;

@@ -7,9 +7,16 @@
  * built once and only their seq patched), and server frames are assumed to be
  * unfragmented binary frames.
  *
+ * Counts: in `rpc` mode one RESPONSE frame is one reply (a server may pack
+ * several frames into one WebSocket message); in `echo` mode one WebSocket
+ * message is one reply. `repliesPerWsMessage` shows how much packing happened.
+ * With a server pid it also reports the server's CPU time per reply (from
+ * /proc), steadier than throughput on a shared machine.
+ *
  * Usage (one JSON line on stdout):
- *   node --import tsx bench/lean-client.ts <port> <mode: echo|rpc> <connections> <inFlight> <warmupMs> <measureMs>
+ *   node --import tsx bench/lean-client.ts <port> <mode: echo|rpc> <connections> <inFlight> <warmupMs> <measureMs> [serverPid]
  */
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import {
   countReplies,
@@ -20,6 +27,7 @@ import {
 } from './rpc-frames.js';
 
 interface Args {
+  serverPid: number | undefined;
   port: number;
   mode: 'echo' | 'rpc';
   connections: number;
@@ -29,9 +37,10 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const [port, mode, connections, inFlight, warmupMs, measureMs] = argv;
+  const [port, mode, connections, inFlight, warmupMs, measureMs, serverPid] = argv;
   if (mode !== 'echo' && mode !== 'rpc') throw new Error(`mode must be echo or rpc, got ${mode}`);
   return {
+    serverPid: serverPid === undefined ? undefined : Number(serverPid),
     port: Number(port),
     mode,
     connections: Number(connections ?? 10),
@@ -99,6 +108,8 @@ interface Counter {
 
 class Connection {
   replies = 0;
+  /** WebSocket messages received (a Switchyard message may carry several replies). */
+  messages = 0;
   private pending: Buffer = Buffer.alloc(0);
   private seq = 1;
 
@@ -151,6 +162,7 @@ class Connection {
       if (buf.byteLength - offset < headerLen + len) break;
       const opcode = buf[offset]! & 0x0f;
       if (opcode === 0x2 || opcode === 0x0) {
+        this.messages++;
         done += this.counter.count(buf.subarray(offset + headerLen, offset + headerLen + len));
       } else if (opcode === 0x8) {
         throw new Error(
@@ -168,6 +180,19 @@ class Connection {
 
   close(): void {
     this.socket.destroy();
+  }
+}
+
+/** CPU seconds (user + system) a process used so far, from /proc (Linux); undefined elsewhere. */
+function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
   }
 }
 
@@ -239,19 +264,35 @@ async function main(): Promise<void> {
     conn.start(args.inFlight, rest);
   }
   const total = (): number => conns.reduce((sum, c) => sum + c.replies, 0);
+  const totalMessages = (): number => conns.reduce((sum, c) => sum + c.messages, 0);
   await new Promise((r) => setTimeout(r, args.warmupMs));
   const startCount = total();
+  const startMessages = totalMessages();
   const startCpu = process.cpuUsage();
+  const serverCpu0 = processCpuSeconds(args.serverPid);
   const start = process.hrtime.bigint();
   await new Promise((r) => setTimeout(r, args.measureMs));
   const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
   const count = total() - startCount;
+  const wsMessages = totalMessages() - startMessages;
+  const serverCpu1 = processCpuSeconds(args.serverPid);
+  const serverCpuUsPerReply =
+    serverCpu0 === undefined || serverCpu1 === undefined || count === 0
+      ? undefined
+      : ((serverCpu1 - serverCpu0) * 1e6) / count;
   const cpu = process.cpuUsage(startCpu);
   // Share of one core the client used: near 1 means the client, not the server, was the limit.
   const clientCpu = (cpu.user + cpu.system) / 1e6 / elapsed;
   for (const c of conns) c.close();
   process.stdout.write(
-    `${JSON.stringify({ msgsPerSec: count / elapsed, count, seconds: elapsed, clientCpu })}\n`,
+    `${JSON.stringify({
+      msgsPerSec: count / elapsed,
+      count,
+      repliesPerWsMessage: wsMessages === 0 ? 0 : count / wsMessages,
+      seconds: elapsed,
+      clientCpu,
+      serverCpuUsPerReply,
+    })}\n`,
   );
 }
 

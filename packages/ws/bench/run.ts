@@ -57,7 +57,16 @@ function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
   });
 }
 
-async function runOne(server: ServerSpec, inFlight: number): Promise<number> {
+interface Sample {
+  /** Replies per second: RPC RESPONSE frames (switchyard) or echoed messages (baselines). */
+  perSec: number;
+  /** Server CPU time per reply, µs (user + system, from /proc). */
+  cpuUs: number;
+  /** Replies per outgoing WebSocket message (1 for the echo baselines). */
+  packing: number;
+}
+
+async function runOne(server: ServerSpec, inFlight: number): Promise<Sample> {
   const child = node(server.file, []);
   try {
     const line = await firstLine(child, 30_000);
@@ -70,11 +79,18 @@ async function runOne(server: ServerSpec, inFlight: number): Promise<number> {
       String(inFlight),
       String(WARMUP_MS),
       String(MEASURE_MS),
+      String(child.pid),
     ]);
     const result = JSON.parse(await firstLine(client, WARMUP_MS + MEASURE_MS + 30_000)) as {
       msgsPerSec: number;
+      repliesPerWsMessage: number;
+      serverCpuUsPerReply?: number;
     };
-    return result.msgsPerSec;
+    return {
+      perSec: result.msgsPerSec,
+      cpuUs: result.serverCpuUsPerReply ?? Number.NaN,
+      packing: result.repliesPerWsMessage,
+    };
   } finally {
     child.stdin?.end();
     const exited = new Promise((r) => child.once('exit', r));
@@ -91,30 +107,43 @@ function median(values: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const samples = new Map<string, number[]>();
+  const samples = new Map<string, Sample[]>();
   for (let round = 0; round < ROUNDS; round++) {
     for (const inFlight of IN_FLIGHT) {
       for (const server of SERVERS) {
         const key = `${server.name}@${inFlight}`;
-        const value = await runOne(server, inFlight);
-        process.stderr.write(`round ${round + 1}/${ROUNDS} ${key}: ${Math.round(value)} msgs/s\n`);
-        samples.set(key, [...(samples.get(key) ?? []), value]);
+        const sample = await runOne(server, inFlight);
+        process.stderr.write(
+          `round ${round + 1}/${ROUNDS} ${key}: ${Math.round(sample.perSec)} replies/s, ` +
+            `server ${sample.cpuUs.toFixed(2)} µs CPU/reply, ${sample.packing.toFixed(1)} replies/message\n`,
+        );
+        samples.set(key, [...(samples.get(key) ?? []), sample]);
       }
     }
   }
-  const value = (name: string, inFlight: number): number =>
-    median(samples.get(`${name}@${inFlight}`) ?? [0]);
+  const pick = (name: string, inFlight: number, field: keyof Sample): number =>
+    median((samples.get(`${name}@${inFlight}`) ?? []).map((s) => s[field]));
+  const value = (name: string, inFlight: number): number => pick(name, inFlight, 'perSec');
 
   const results: { name: string; value: number; unit: string }[] = [];
-  console.log(`\nWebSocket echo, 64 B, ${CONNECTIONS} connections, median of ${ROUNDS} (msgs/s)\n`);
   console.log(
-    `${'server'.padEnd(12)}${IN_FLIGHT.map((n) => `${n} in flight`.padStart(16)).join('')}`,
+    `\nWebSocket echo, 64 B, ${CONNECTIONS} connections, median of ${ROUNDS}: replies/s ` +
+      '(switchyard: RPC RESPONSE frames; baselines: echoed messages) and server CPU µs per reply\n',
+  );
+  console.log(
+    `${'server'.padEnd(12)}${IN_FLIGHT.map((n) => `${n} in flight`.padStart(16) + 'CPU µs'.padStart(9)).join('')}`,
   );
   for (const server of SERVERS) {
     const cells = IN_FLIGHT.map((n) => {
       const v = value(server.name, n);
+      const cpu = pick(server.name, n, 'cpuUs');
       results.push({ name: `${server.name} inflight=${n}`, value: Math.round(v), unit: 'msgs/s' });
-      return String(Math.round(v)).padStart(16);
+      results.push({
+        name: `${server.name} inflight=${n} server cpu`,
+        value: Math.round(cpu * 100) / 100,
+        unit: 'µs/reply',
+      });
+      return String(Math.round(v)).padStart(16) + cpu.toFixed(2).padStart(9);
     });
     console.log(`${server.name.padEnd(12)}${cells.join('')}`);
   }
@@ -124,6 +153,13 @@ async function main(): Promise<void> {
   for (const n of IN_FLIGHT) {
     console.log(
       `in flight ${n}: switchyard/uws ${ratio('switchyard', 'uws', n)}  switchyard/ws ${ratio('switchyard', 'ws', n)}`,
+    );
+  }
+  for (const n of IN_FLIGHT) {
+    const cpu = (a: string, b: string): number =>
+      Math.round((pick(a, n, 'cpuUs') / pick(b, n, 'cpuUs')) * 100) / 100;
+    console.log(
+      `in flight ${n}: server CPU per reply switchyard/uws ${cpu('switchyard', 'uws')}  switchyard/ws ${cpu('switchyard', 'ws')}  (lower is better)`,
     );
   }
   console.log(

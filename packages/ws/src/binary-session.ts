@@ -1,4 +1,10 @@
-import type { DispatchRequest, GatewayHost, Metadata, MethodEntry } from '@switchyard/core';
+import {
+  type DispatchRequest,
+  type GatewayHost,
+  LinkedCallSignal,
+  type Metadata,
+  type MethodEntry,
+} from '@switchyard/core';
 import {
   type CallHandler,
   createSession,
@@ -7,7 +13,6 @@ import {
   type SessionOptions,
   SwitchyardError,
 } from '@switchyard/stream';
-import { LinkedCallSignal } from './call-signal.js';
 import type { UwsConduit } from './uws-conduit.js';
 import type { WsPeer } from './ws-peer.js';
 
@@ -44,13 +49,16 @@ export function createBridgeHandler(
       input: call.input,
       metadata: mergeMetadata(call.metadata, peer.authMetadata),
       connection: peer,
-      // Not call.signal: reading it allocates an AbortController per call (see call-signal.ts).
+      // Not call.signal: reading it allocates an AbortController per call (see core's call-signal.ts).
       signal: new LinkedCallSignal(call).asAbortSignal(),
     };
     if (call.inputStream !== undefined) request.inputStream = call.inputStream;
     if (call.deadline !== Number.POSITIVE_INFINITY) request.deadline = call.deadline;
     const kind = call.kind;
-    if (kind === entry.kind) return host.dispatch(request);
+    // A synchronous handler's reply is then queued in this very uWS callback,
+    // with no promise per call; the session sends the replies of the turn as one message.
+    if (kind === entry.kind)
+      return host.dispatchNow ? host.dispatchNow(request) : host.dispatch(request);
     if (kind === 'notify' && entry.kind === 'unary') {
       host.dispatch(request).catch(() => {});
       return undefined;

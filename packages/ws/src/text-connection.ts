@@ -1,6 +1,5 @@
-import type { Connection, GatewayHost, Metadata } from '@switchyard/core';
+import { CallSignal, type Connection, type GatewayHost, type Metadata } from '@switchyard/core';
 import { SwitchyardError } from '@switchyard/stream';
-import { CallSignal } from './call-signal.js';
 import {
   formatEnd,
   formatError,

@@ -1,12 +1,10 @@
-import type { IncomingCall } from '@switchyard/stream';
-
 /**
- * Creating an AbortController costs ~30 µs on the 2-core dev machine (Node 20):
- * one per call caps a gateway near 40k calls/s, whatever else it does. The
- * edge only uses the caller's signal for `aborted`, `reason` and one
- * add/removeEventListener('abort') pair, so gateways hand it this small
- * stand-in instead; the handler still gets a real `ctx.signal` from the edge,
- * created only if it reads it.
+ * Creating an AbortController costs microseconds on a busy 2-core machine
+ * (Node 20): one per call caps a gateway at tens of thousands of calls/s,
+ * whatever else it does. The edge only uses the caller's signal for
+ * `aborted`, `reason` and one add/removeEventListener('abort') pair, so
+ * gateways may hand it this small stand-in instead; the handler still gets a
+ * real `ctx.signal` from the edge, created only if it reads it.
  */
 type AbortListener = EventListenerOrEventListenerObject;
 
@@ -29,7 +27,7 @@ export class CallSignal {
 
   addEventListener(type: string, listener: AbortListener | null): void {
     if (type !== 'abort' || listener === null) return;
-    // The edge registers one listener per call; a second replaces nothing silently.
+    // The edge registers one listener per call; a second would silently replace it.
     if (this.listener !== undefined && this.listener !== listener) {
       throw new Error('CallSignal supports one abort listener');
     }
@@ -65,6 +63,11 @@ export class CallSignal {
   }
 }
 
+/** Something with a real AbortSignal made on first read (a stream session's IncomingCall). */
+export interface SignalSource {
+  readonly signal: AbortSignal;
+}
+
 const pending = new Set<LinkedCallSignal>();
 let sweepScheduled = false;
 
@@ -75,15 +78,16 @@ function sweep(): void {
 }
 
 /**
- * A CallSignal for a stream-session call. Most calls finish within the turn
- * that received them; only calls still running at the end of the turn pay
- * for the session's real AbortSignal (CANCEL, deadline, disconnect then reach
- * the handler within one turn).
+ * A CallSignal for a call whose source makes its AbortSignal lazily (a stream
+ * session's IncomingCall). Reading `source.signal` per call would create an
+ * AbortController per call; most calls finish within the turn that received
+ * them, so only calls still being watched at the end of the turn read it
+ * (CANCEL, deadline and disconnect then reach the handler within one turn).
  */
 export class LinkedCallSignal extends CallSignal {
   private linked: AbortSignal | undefined;
 
-  constructor(private readonly call: IncomingCall) {
+  constructor(private readonly source: SignalSource) {
     super();
   }
 
@@ -100,16 +104,16 @@ export class LinkedCallSignal extends CallSignal {
     this.linked?.removeEventListener('abort', this);
   }
 
-  /** Connects to the session's signal; called once per turn for calls still running. */
+  /** Connects to the source's signal; called once per turn for calls still watched. */
   link(): void {
     if (this.linked !== undefined || this.aborted) return;
-    const signal = this.call.signal;
+    const signal = this.source.signal;
     this.linked = signal;
     if (signal.aborted) this.abort(signal.reason);
     else signal.addEventListener('abort', this);
   }
 
-  /** The session's signal fired. */
+  /** The source's signal fired. */
   handleEvent(): void {
     this.abort(this.linked?.reason);
   }
