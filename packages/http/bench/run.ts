@@ -11,6 +11,7 @@
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -131,6 +132,27 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** The raw bytes of one response to the bench request, minus the Date header. */
+function rawResponse(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let text = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no complete response from port ${port}`));
+    }, 5000);
+    socket.on('error', reject);
+    socket.on('data', (d) => {
+      text += d.toString();
+      if (!text.endsWith(EXPECTED)) return;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(text.replace(/^date: .*\r\n/im, ''));
+    });
+    socket.write(`GET ${PATH} HTTP/1.1\r\nhost: bench\r\n\r\n`);
+  });
+}
+
 async function main(): Promise<void> {
   ensureWrk();
   try {
@@ -142,6 +164,18 @@ async function main(): Promise<void> {
         throw new Error(`${server.name} answered ${res.status} ${body}`);
       }
       runWrk(server.port!, 2); // warm-up: JIT and connection setup
+    }
+    // Fairness: every uWS-based server must send the very same bytes (status
+    // line, headers, body) as raw uWS, or the ratio measures different work.
+    const reference = await rawResponse(servers.find((s) => s.name === 'uws')!.port!);
+    for (const server of servers) {
+      if (server.name === 'fastify') continue;
+      const response = await rawResponse(server.port!);
+      if (response !== reference) {
+        throw new Error(
+          `${server.name} sends other bytes than raw uWS:\n${response}\n---\n${reference}`,
+        );
+      }
     }
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order each round so no server always runs first or last.

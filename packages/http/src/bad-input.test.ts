@@ -242,6 +242,31 @@ describe('bad input gets a clear answer', () => {
     });
   });
 
+  it('HEAD answered without the handler (404, 405, 406, health) keeps the server and the connection up', async () => {
+    // Regression: uWS's endWithoutBody(length) left these pending, which uWS
+    // punishes by aborting the process when it happens inside a route callback.
+    const socket = await open();
+    let text = '';
+    socket.on('data', (d) => {
+      text += d.toString();
+    });
+    const heads = [
+      'HEAD /no/such HTTP/1.1\r\nhost: x\r\n\r\n',
+      'HEAD /items HTTP/1.1\r\nhost: x\r\n\r\n',
+      'HEAD /echo/1 HTTP/1.1\r\nhost: x\r\naccept: text/html\r\n\r\n',
+      'HEAD /health HTTP/1.1\r\nhost: x\r\n\r\n',
+      'HEAD /echo/1 HTTP/1.1\r\nhost: x\r\n\r\n',
+    ];
+    socket.write(`${heads.join('')}GET /echo/last HTTP/1.1\r\nhost: x\r\n\r\n`);
+    await until(() => text.endsWith('{"id":"last"}'));
+    socket.destroy();
+    const statuses = [...text.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => Number(m[1]));
+    expect(statuses).toEqual([404, 405, 406, 200, 200, 200]);
+    // Each HEAD states the length its GET would have, and sends no body.
+    expect(text.match(/content-length: \d+/gi)).toHaveLength(6);
+    expect(text.split('{').length - 1).toBe(1);
+  });
+
   it('garbage instead of HTTP gets no answer and disturbs nobody else', async () => {
     // uWS answers nothing and drops it at its idle timeout; we only wait a moment.
     const raw = await exchange([Buffer.from([0, 1, 2, 3, 255, 254, 13, 10, 13, 10])], 300);

@@ -3,6 +3,7 @@ import type { Connection, DispatchRequest, Metadata, MethodEntry } from '@switch
 import { SwitchyardError } from '@switchyard/core';
 import type { BodySink } from './body-reader.js';
 import type { Expirable } from './deadline-tracker.js';
+import { endHead } from './head-response.js';
 import { type BodyFormat, contentTypeOf, encodeBody } from './media-type.js';
 import type { CompiledRoute } from './route.js';
 import { type PooledController, recycleController, takeController } from './signal-pool.js';
@@ -66,13 +67,17 @@ export class Exchange implements DispatchRequest, Connection, Expirable, BodySin
   private readonly seq = ++nextId;
   /** Set by the SSE writer so an abort reaches it. */
   onAbort: (() => void) | undefined;
+  // Links of the gateway's request-timeout list (see DeadlineTracker).
+  deadlinePrev: Expirable | null = null;
+  deadlineNext: Expirable | null = null;
+  deadlineTracked = false;
 
   input: unknown;
   metadata: Metadata;
   /** Encoded body size, for the edge's `limits.maxInputBytes`. */
   inputSize?: number;
   /**
-   * When the gateway answers 504 (Date.now() based). Not passed to the edge as
+   * When the gateway answers 504 (on the `elapsedMs()` clock). Not passed to the edge as
    * `deadline`: the edge applies each method's own timeout.
    */
   readonly expiresAt: number;
@@ -171,6 +176,17 @@ export class Exchange implements DispatchRequest, Connection, Expirable, BodySin
 
   // --- lifecycle --------------------------------------------------------------
 
+  /**
+   * Attaches uWS's onAborted; required before the route callback returns
+   * without having answered, and only then (a synchronous answer needs none).
+   */
+  watchAbort(): void {
+    if (this.abortWatched) return;
+    this.abortWatched = true;
+    this.res.onAborted(() => this.clientAborted());
+  }
+  private abortWatched = false;
+
   /** uWS onAborted: the client disconnected before the response ended. */
   clientAborted(): void {
     this.aborted = true;
@@ -207,8 +223,12 @@ export class Exchange implements DispatchRequest, Connection, Expirable, BodySin
     recycleController(controller);
   }
 
-  /** The dispatch promise resolved with a unary result. */
-  succeed(value: unknown): void {
+  /**
+   * The unary result is there. `inRouteCallback`: still inside the uWS route
+   * callback, which uWS corks by itself, so the round trip through `cork()`
+   * (JS → C++ → JS) is skipped.
+   */
+  succeed(value: unknown, inRouteCallback = false): void {
     if (this.done) return;
     this.done = true;
     this.host.release(this);
@@ -229,14 +249,18 @@ export class Exchange implements DispatchRequest, Connection, Expirable, BodySin
       }
       return;
     }
-    // cork() runs its callback synchronously: hand it over in module state
-    // instead of allocating a closure per response.
-    corking = this;
-    corkBody = body;
     try {
-      this.res.cork(writeCorked);
+      if (inRouteCallback) {
+        this.writeBody(body);
+      } else {
+        // cork() runs its callback synchronously: hand it over in module state
+        // instead of allocating a closure per response.
+        corking = this;
+        corkBody = body;
+        this.res.cork(writeCorked);
+      }
     } catch (error) {
-      // Runs in a promise callback: a throw here would be an unhandled rejection.
+      // In a promise callback a throw would be an unhandled rejection.
       this.host.reportError(error);
     }
   }
@@ -251,8 +275,7 @@ export class Exchange implements DispatchRequest, Connection, Expirable, BodySin
     }
     res.writeHeader('content-type', contentTypeOf(this.format));
     this.writeCors(res, this.origin);
-    if (this.head)
-      res.endWithoutBody(typeof body === 'string' ? Buffer.byteLength(body) : body.length);
+    if (this.head) endHead(res, typeof body === 'string' ? Buffer.byteLength(body) : body.length);
     else res.end(body);
   }
 
@@ -263,6 +286,9 @@ export class Exchange implements DispatchRequest, Connection, Expirable, BodySin
    */
   private sendLarge(body: Uint8Array): void {
     if (this.aborted) return;
+    // The response may outlive the route callback, which uWS allows only
+    // with onAborted attached (a synchronous answer has not attached it yet).
+    this.watchAbort();
     this.res.cork(() => {
       const res = this.res;
       res.writeHeader('content-type', contentTypeOf(this.format));
@@ -312,7 +338,11 @@ export class Exchange implements DispatchRequest, Connection, Expirable, BodySin
   }
 }
 
-/** Writes `{code, message, data}` with the status from the shared table. */
+/**
+ * Writes `{code, message, data}` with the status from the shared table, or
+ * `status` for the HTTP-only answers the table has no code of its own for
+ * (405, 406).
+ */
 export function writeError(
   res: HttpResponse,
   error: SwitchyardError,
@@ -320,12 +350,13 @@ export function writeError(
   origin: string,
   closeConnection: boolean,
   head = false,
+  status = error.status,
 ): void {
-  res.writeStatus(statusLine(error.status));
+  res.writeStatus(statusLine(status));
   res.writeHeader('content-type', 'application/json');
   host.writeCors(res, origin);
   const body = errorBody(error);
-  if (head) res.endWithoutBody(Buffer.byteLength(body), closeConnection);
+  if (head) endHead(res, Buffer.byteLength(body));
   else res.end(body, closeConnection);
 }
 

@@ -251,6 +251,73 @@ describe('errors', () => {
     expect(res.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
     expect(((await json(res)) as { code: string }).code).toBe('NOT_FOUND');
   });
+
+  it('answers 405 with Allow on parameterised paths and fixed endpoints too', async () => {
+    const res = await fetch(`${base}/users/7`, { method: 'PATCH', body: '{}' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD, PUT, DELETE, OPTIONS');
+    expect(await json(res)).toEqual({
+      code: 'NOT_FOUND',
+      message: 'method PATCH not allowed on /users/7',
+      data: { allow: ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'] },
+    });
+    const health = await fetch(`${base}/health`, { method: 'POST' });
+    expect(health.status).toBe(405);
+    expect(health.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+    await health.body?.cancel();
+    // HEAD on a path served only by other methods: the same answer, no body.
+    const head = await fetch(`${base}/users`, { method: 'DELETE' });
+    expect(head.status).toBe(405);
+    expect(head.headers.get('allow')).toBe('GET, HEAD, POST, OPTIONS');
+    await head.body?.cancel();
+  });
+});
+
+describe('content negotiation: 406 Not Acceptable', () => {
+  it('answers 406 when Accept admits neither JSON nor msgpack, without running the handler', async () => {
+    const before = seenMetadata.length;
+    for (const accept of ['text/html', 'application/msgpack;q=0', 'image/*, text/*;q=0.5']) {
+      const res = await fetch(`${base}/whoami`, { headers: { accept } });
+      expect(res.status).toBe(406);
+      expect(res.headers.get('content-type')).toBe('application/json');
+      expect(await res.json()).toEqual({
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        message:
+          'Accept admits none of the response types of this route: application/json, application/msgpack',
+        data: { types: ['application/json', 'application/msgpack'] },
+      });
+    }
+    expect(seenMetadata.length).toBe(before);
+    const head = await fetch(`${base}/users/1`, {
+      method: 'HEAD',
+      headers: { accept: 'text/csv' },
+    });
+    expect(head.status).toBe(406);
+    expect(await head.text()).toBe('');
+  });
+
+  it('answers 406 to a request with a body before reading it, and closes', async () => {
+    const res = await fetch(`${base}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/plain' },
+      body: JSON.stringify({ name: 'x' }),
+    });
+    expect(res.status).toBe(406);
+    expect(res.headers.get('connection')).toBe('close');
+    await res.body?.cancel();
+  });
+
+  it('answers msgpack when JSON is refused but a wildcard admits msgpack', async () => {
+    const res = await fetch(`${base}/users/5`, {
+      headers: { accept: 'application/json;q=0, */*;q=0.5' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/msgpack');
+    expect(msgpack.decode(new Uint8Array(await res.arrayBuffer()))).toEqual({
+      id: '5',
+      name: 'user 5',
+    });
+  });
 });
 
 describe('headers, CORS and fixed endpoints', () => {

@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import {
+  type DispatchRequest,
   type Gateway,
   type GatewayHost,
   type HttpMethod,
@@ -10,9 +11,16 @@ import {
 } from '@switchyard/core';
 import { BodyReader } from './body-reader.js';
 import { Cors, type CorsOptions } from './cors.js';
-import { DeadlineTracker } from './deadline-tracker.js';
-import { Exchange, type ExchangeHost, writeError } from './exchange.js';
-import { type BodyFormat, decodeBody, requestFormat, responseFormat } from './media-type.js';
+import { DeadlineTracker, elapsedMs } from './deadline-tracker.js';
+import { Exchange, type ExchangeHost, errorBody, writeError } from './exchange.js';
+import { endHead } from './head-response.js';
+import {
+  acceptsEventStream,
+  type BodyFormat,
+  decodeBody,
+  requestFormat,
+  responseFormat,
+} from './media-type.js';
 import { loadNativeUws, type UwsModule } from './native-uws.js';
 import { buildOpenApi, type OpenApiInfo } from './openapi.js';
 import { matchesPath } from './path-pattern.js';
@@ -304,7 +312,19 @@ export class HttpGateway implements Gateway, ExchangeHost {
       writeError(res, busy(), this, origin, false, head);
       return;
     }
-    const format = responseFormat(req.getHeader('accept'));
+    // Errors before a stream's first item are JSON, whatever Accept says.
+    const accept = req.getHeader('accept');
+    const format: BodyFormat | undefined = route.streaming
+      ? acceptsEventStream(accept)
+        ? 'json'
+        : undefined
+      : responseFormat(accept);
+    if (format === undefined) {
+      // A body the request may carry is left unread: close after answering.
+      const error = notAcceptable(route.streaming);
+      writeError(res, error, this, origin, route.acceptsBody, head, 406);
+      return;
+    }
 
     // Input from the path and the query string; all of `req` must be read now,
     // uWS invalidates it when this callback returns.
@@ -342,7 +362,7 @@ export class HttpGateway implements Gateway, ExchangeHost {
       metadata = collected;
     }
 
-    const expiresAt = Date.now() + this.requestTimeout;
+    const expiresAt = elapsedMs() + this.requestTimeout;
     if (route.acceptsBody) {
       const length = req.getHeader('content-length');
       const chunked = req.getHeader('transfer-encoding').length > 0;
@@ -362,8 +382,7 @@ export class HttpGateway implements Gateway, ExchangeHost {
       metadata,
       expiresAt,
     );
-    res.onAborted(() => exchange.clientAborted());
-    this.dispatch(exchange);
+    this.dispatch(exchange, false);
   }
 
   private startBody(
@@ -418,7 +437,7 @@ export class HttpGateway implements Gateway, ExchangeHost {
       expiresAt,
     );
     // onAborted before anything asynchronous: a disconnect mid-body lands here.
-    res.onAborted(() => exchange.clientAborted());
+    exchange.watchAbort();
     this.tracker.add(exchange);
     exchange.onBody = (ex, body) => this.onBody(ex, body, bodyFormat);
     new BodyReader(exchange, this.bodyLimit, expected).start(res);
@@ -451,22 +470,40 @@ export class HttpGateway implements Gateway, ExchangeHost {
     this.dispatch(exchange, true);
   }
 
-  private dispatch(exchange: Exchange, tracked = false): void {
-    if (!tracked) this.tracker.add(exchange);
-    let pending: Promise<unknown>;
+  /**
+   * Hands the exchange to the edge. A result that is already there (a
+   * synchronous handler) is written at once, still inside the uWS route
+   * callback, where uWS corks the writes itself and no onAborted is needed.
+   * Only an answer that has to wait attaches onAborted, as uWS requires before
+   * the callback returns; `afterBody` says it was attached when the body
+   * reading began.
+   */
+  private dispatch(exchange: Exchange, afterBody: boolean): void {
+    this.tracker.add(exchange);
+    const host = this.host as SyncCapableHost;
+    let result: unknown;
     try {
-      pending = this.host!.dispatch(exchange);
+      // dispatchNow returns a synchronous handler's result as is: no promise,
+      // no microtask, and the answer leaves in this uWS callback.
+      result =
+        host.dispatchNow !== undefined ? host.dispatchNow(exchange) : host.dispatch(exchange);
     } catch (error) {
       exchange.fail(error);
       return;
     }
+    if (!isThenable(result)) {
+      if (exchange.route.streaming) this.startStream(exchange, result);
+      else exchange.succeed(result, !afterBody);
+      return;
+    }
+    if (!afterBody) exchange.watchAbort();
     if (exchange.route.streaming) {
-      pending.then(
+      result.then(
         (value) => this.startStream(exchange, value),
         (error) => exchange.fail(error),
       );
     } else {
-      pending.then(
+      result.then(
         (value) => exchange.succeed(value),
         (error) => exchange.fail(error),
       );
@@ -495,10 +532,13 @@ export class HttpGateway implements Gateway, ExchangeHost {
       exchange.res.cork(() => {
         exchange.res.writeHeader('content-type', 'text/event-stream');
         exchange.writeCors(exchange.res, exchange.origin);
-        exchange.res.endWithoutBody(0);
+        // A stream has no length: headers only, no Content-Length.
+        exchange.res.endWithoutBody();
       });
       return;
     }
+    // The stream outlives the route callback when it started synchronously.
+    exchange.watchAbort();
     // The response has started: no request timeout any more, but shutdown
     // still waits for (then cancels) the stream.
     exchange.done = true;
@@ -522,7 +562,7 @@ export class HttpGateway implements Gateway, ExchangeHost {
     res.writeHeader('content-type', 'application/json');
     this.writeCors(res, origin);
     const body = draining ? STATUS_DRAINING : STATUS_OK;
-    if (head) res.endWithoutBody(body.length);
+    if (head) endHead(res, body.length);
     else res.end(body);
   }
 
@@ -582,15 +622,40 @@ export class HttpGateway implements Gateway, ExchangeHost {
       return;
     }
     // A known path with a method it does not serve: 405 and the Allow list.
+    // The table has no code for 405; NOT_FOUND says what a client can act on
+    // (this method is not found here) and `data.allow` lists the ones that are.
+    const allow = allowed.join(', ');
     res.writeStatus(statusLine(405));
-    res.writeHeader('allow', allowed.join(', '));
-    const error = new SwitchyardError('NOT_FOUND', `method ${method} not allowed on ${url}`, {
-      data: { allow: allowed },
-    });
+    res.writeHeader('allow', allow);
+    const error = new SwitchyardError(
+      'NOT_FOUND',
+      `method ${method.slice(0, 20)} not allowed on ${url.slice(0, 200)}`,
+      { data: { allow: allowed } },
+    );
     res.writeHeader('content-type', 'application/json');
     this.writeCors(res, origin);
-    res.end(JSON.stringify(error.toJSON()));
+    const body = errorBody(error);
+    // A body the request may carry is left unread: close after answering.
+    const close = !head && method !== 'GET';
+    if (head) endHead(res, Buffer.byteLength(body));
+    else res.end(body, close);
   }
+}
+
+/**
+ * A host whose `dispatchNow` (optional in core's GatewayHost) answers a call
+ * that completes synchronously with its result instead of a promise. Spelled
+ * out here so this gateway also runs against hosts that predate it.
+ */
+type SyncCapableHost = GatewayHost & { dispatchNow?(request: DispatchRequest): unknown };
+
+/** A promise (or any thenable) rather than a value that is already there. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /** Runs an unconsumed stream's `return()` so the handler's `finally` blocks run. */
@@ -616,6 +681,15 @@ function unavailable(): SwitchyardError {
 
 function badRequest(message: string): SwitchyardError {
   return new SwitchyardError('INVALID_ARGUMENT', message);
+}
+
+function notAcceptable(streaming: boolean): SwitchyardError {
+  const types = streaming ? ['text/event-stream'] : ['application/json', 'application/msgpack'];
+  return new SwitchyardError(
+    'UNSUPPORTED_MEDIA_TYPE',
+    `Accept admits none of the response types of this route: ${types.join(', ')}`,
+    { data: { types } },
+  );
 }
 
 function notFound(method: string, url: string): SwitchyardError {
