@@ -249,7 +249,7 @@ describe('errors', () => {
     const res = await fetch(`${base}/whoami`, { method: 'PATCH' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
-    expect(((await json(res)) as { code: string }).code).toBe('NOT_FOUND');
+    expect(((await json(res)) as { code: string }).code).toBe('METHOD_NOT_ALLOWED');
   });
 
   it('answers 405 with Allow on parameterised paths and fixed endpoints too', async () => {
@@ -257,7 +257,7 @@ describe('errors', () => {
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET, HEAD, PUT, DELETE, OPTIONS');
     expect(await json(res)).toEqual({
-      code: 'NOT_FOUND',
+      code: 'METHOD_NOT_ALLOWED',
       message: 'method PATCH not allowed on /users/7',
       data: { allow: ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'] },
     });
@@ -281,7 +281,7 @@ describe('content negotiation: 406 Not Acceptable', () => {
       expect(res.status).toBe(406);
       expect(res.headers.get('content-type')).toBe('application/json');
       expect(await res.json()).toEqual({
-        code: 'UNSUPPORTED_MEDIA_TYPE',
+        code: 'NOT_ACCEPTABLE',
         message:
           'Accept admits none of the response types of this route: application/json, application/msgpack',
         data: { types: ['application/json', 'application/msgpack'] },

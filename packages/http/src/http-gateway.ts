@@ -322,7 +322,7 @@ export class HttpGateway implements Gateway, ExchangeHost {
     if (format === undefined) {
       // A body the request may carry is left unread: close after answering.
       const error = notAcceptable(route.streaming);
-      writeError(res, error, this, origin, route.acceptsBody, head, 406);
+      writeError(res, error, this, origin, route.acceptsBody, head);
       return;
     }
 
@@ -622,13 +622,11 @@ export class HttpGateway implements Gateway, ExchangeHost {
       return;
     }
     // A known path with a method it does not serve: 405 and the Allow list.
-    // The table has no code for 405; NOT_FOUND says what a client can act on
-    // (this method is not found here) and `data.allow` lists the ones that are.
     const allow = allowed.join(', ');
     res.writeStatus(statusLine(405));
     res.writeHeader('allow', allow);
     const error = new SwitchyardError(
-      'NOT_FOUND',
+      'METHOD_NOT_ALLOWED',
       `method ${method.slice(0, 20)} not allowed on ${url.slice(0, 200)}`,
       { data: { allow: allowed } },
     );
@@ -686,7 +684,7 @@ function badRequest(message: string): SwitchyardError {
 function notAcceptable(streaming: boolean): SwitchyardError {
   const types = streaming ? ['text/event-stream'] : ['application/json', 'application/msgpack'];
   return new SwitchyardError(
-    'UNSUPPORTED_MEDIA_TYPE',
+    'NOT_ACCEPTABLE',
     `Accept admits none of the response types of this route: ${types.join(', ')}`,
     { data: { types } },
   );

@@ -23,6 +23,10 @@ export const ERROR_CODES = {
   DATA_LOSS: { status: 500, retryable: false },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },
+  // HTTP's 405 and 406: other transports never produce them, but REST clients
+  // branch on them and the body's code should agree with the status.
+  METHOD_NOT_ALLOWED: { status: 405, retryable: false },
+  NOT_ACCEPTABLE: { status: 406, retryable: false },
   PROTOCOL_ERROR: { status: 400, retryable: false },
   NOT_LEADER: { status: 503, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
