@@ -15,6 +15,8 @@ const ids = ['n1', 'n2', 'n3'];
 const SATURATION_MS = Number(process.env.RAFT_BENCH_MS ?? 5000);
 const IN_FLIGHT = Number(process.env.RAFT_BENCH_INFLIGHT ?? 512);
 const FAILOVERS = Number(process.env.RAFT_BENCH_FAILOVERS ?? 7);
+// RAFT_BENCH_ONLY=low-load: just the fsync baseline and the low-load runs (for profiling).
+const ONLY_LOW_LOAD = process.env.RAFT_BENCH_ONLY === 'low-load';
 const value = 'x'.repeat(256);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -115,11 +117,26 @@ const memory = process.env.RAFT_BENCH_STORAGE === 'memory';
 const cluster = await startProcessCluster(ids, { tickMs: 20, electionTick: 10, memory });
 const clients = new KvClients(cluster.clientPorts);
 try {
-  let leader = await findLeader(clients, ids);
+  const leader = await findLeader(clients, ids);
   await sequential(clients, leader, 'kv.put', 300); // warm-up
   const low = await sequential(clients, leader, 'kv.put', 2000);
   const reads = await sequential(clients, leader, 'kv.get', 1500);
   console.error(`low load: ${low.length} writes, ${reads.length} reads`);
+  if (ONLY_LOW_LOAD) {
+    const l = (p: number) => round(pct(low, p), 3);
+    const r = (p: number) => round(pct(reads, p), 3);
+    console.log(
+      `low-load commit p50 ${l(50)} ms, p90 ${l(90)} ms, p99 ${l(99)} ms (n=${low.length})`,
+    );
+    console.log(`readindex p50 ${r(50)} ms, p99 ${r(99)} ms (n=${reads.length})`);
+  } else await fullRun(leader, low, reads);
+} finally {
+  clients.close();
+  await cluster.stop();
+}
+
+async function fullRun(firstLeader: string, low: number[], reads: number[]): Promise<void> {
+  let leader = firstLeader;
   await saturate(clients, leader, 500, IN_FLIGHT); // warm-up
   const sat = await saturate(clients, leader, SATURATION_MS, IN_FLIGHT);
   console.error(`saturation: ${round(sat.writesPerS, 0)} writes/s, ${sat.errors} errors`);
@@ -174,7 +191,4 @@ try {
   console.log(
     JSON.stringify({ bench: memory ? 'raft/cluster-memory' : 'raft/cluster', results, ratios }),
   );
-} finally {
-  clients.close();
-  await cluster.stop();
 }

@@ -44,7 +44,7 @@ export type {
   StoredSnapshot,
 } from './storage.js';
 export { createTcpTransport, TcpTransport, type TcpTransportOptions } from './tcp-transport.js';
-export type { Transport, TransportHandler } from './transport.js';
+export type { ForwardReply, Transport, TransportHandler } from './transport.js';
 export type {
   ConfChange,
   ConfChangeItem,

@@ -1,4 +1,5 @@
-import type { Transport, TransportHandler } from './transport.js';
+import { SwitchyardError } from '@switchyard/stream';
+import type { ForwardReply, Transport, TransportHandler } from './transport.js';
 import type { Message, NodeId } from './types.js';
 
 /**
@@ -30,10 +31,68 @@ export class MemoryNetwork {
         const ok = net.deliver(m, (h) => h.snapshot(m, data.slice()));
         setImmediate(() => done(ok));
       },
+      forward(to, data, timeoutMs) {
+        return net.forward(id, to, data, timeoutMs);
+      },
       async close() {
         net.handlers.delete(id);
       },
     };
+  }
+
+  /**
+   * A forwarded proposal as a call: refused as not sent when the link is cut
+   * or the peer is gone at send time; once sent, a cut link or a closed
+   * sender loses the reply (the caller sees UNAVAILABLE, maybe executed), and
+   * the caller's timeout bounds the wait.
+   */
+  private forward(
+    from: NodeId,
+    to: NodeId,
+    data: Uint8Array,
+    timeoutMs: number,
+  ): Promise<ForwardReply> {
+    if (this.cut.has(`${from}|${to}`) || !this.handlers.get(to)?.propose) {
+      return Promise.reject(
+        new SwitchyardError('UNAVAILABLE', `${to} unreachable`, { data: { sent: false } }),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        fn();
+      };
+      const lost = (why: string) =>
+        settle(() => reject(new SwitchyardError('UNAVAILABLE', why, { data: { sent: true } })));
+      const timer = setTimeout(
+        () =>
+          settle(() =>
+            reject(
+              new SwitchyardError('DEADLINE_EXCEEDED', 'forward timed out', {
+                data: { sent: true },
+              }),
+            ),
+          ),
+        timeoutMs,
+      );
+      setImmediate(() => {
+        const h = this.handlers.get(to);
+        if (!h?.propose || this.cut.has(`${from}|${to}`)) {
+          lost('request lost');
+          return;
+        }
+        h.propose(from, data.slice(), timeoutMs).then(
+          (reply) => {
+            if (this.cut.has(`${to}|${from}`) || !this.handlers.has(from)) lost('reply lost');
+            else setImmediate(() => settle(() => resolve(reply)));
+          },
+          (err: unknown) => lost(`peer failed: ${String(err)}`),
+        );
+      });
+    });
   }
 
   /** Drops messages between the two groups (both ways) until `heal()`. */

@@ -426,6 +426,29 @@ describe('ReadIndex and leases (§6.4)', () => {
     expect(c.node('a').readStates.map((r) => r.context)).toEqual(['lease']);
   });
 
+  it('a restarted voter waits an election timeout before voting, so no new leader overlaps a lease', () => {
+    // Lockstep ticks of every node stand for real time passing evenly.
+    const c = electedCluster(ABC, { leaseReads: true, heartbeatTick: 1 });
+    const tickAll = (ids: string[]) => {
+      for (const id of ids) c.tick(id);
+      c.stabilize();
+    };
+    tickAll(ABC);
+    // b hears nothing from a from now on; c keeps acknowledging, extending a's lease.
+    c.dropFilter = (m) => (m.from === 'a' && m.to === 'b') || (m.from === 'b' && m.to === 'a');
+    for (let i = 0; i < 7; i++) tickAll(ABC);
+    // c crashes and restarts (it forgets the leader), then a is cut off entirely.
+    c.restart('c', { leaseReads: true, heartbeatTick: 1 });
+    c.dropFilter = (m) => m.from === 'a' || m.to === 'a';
+    for (let i = 0; i < 40; i++) {
+      tickAll(ABC);
+      const other = ['b', 'c'].find((id) => c.core(id).currentRole === 'leader');
+      // a may still serve lease reads only while nobody else can lead.
+      if (other !== undefined) expect(c.core('a').hasLease()).toBe(false);
+    }
+    expect(['b', 'c'].some((id) => c.core(id).currentRole === 'leader')).toBe(true);
+  });
+
   it('rejects lease reads without check-quorum', () => {
     expect(
       () => new RaftCore({ id: 'a', random: () => 0, leaseReads: true, checkQuorum: false }),

@@ -187,6 +187,8 @@ export class RaftCore {
   private randomizedElectionTimeout = 0;
   /** Monotonic tick count: the lease clock. */
   private ticks = 0;
+  /** Ticks left in which this restarted node grants no vote (lease safety; see the constructor). */
+  private voteQuietTicks: number;
   private leadTransferee: NodeId | null = null;
   private pendingConfIndex = 0;
   private uncommittedBytes = 0;
@@ -238,6 +240,12 @@ export class RaftCore {
     );
     this.term = hs.term;
     this.vote = hs.vote;
+    // A restarted node may have acknowledged a leader's heartbeat just before
+    // it went down; that leader's lease runs for an election timeout from the
+    // heartbeat, but the restart forgot the leader, so without this the node
+    // would vote for a rival at once and two nodes could serve reads as
+    // leader. It stays out of elections for one election timeout instead.
+    this.voteQuietTicks = this.leaseReads && hs.term > 0 ? this.electionTimeout : 0;
     this.conf = snap?.conf ?? emptyConfState();
     this.confIndex = snap?.index ?? 0;
     this.latestSnapshot = snap;
@@ -332,6 +340,7 @@ export class RaftCore {
 
   tick(): void {
     this.ticks++;
+    if (this.voteQuietTicks > 0) this.voteQuietTicks--;
     if (this.role === 'leader') this.tickLeader();
     else this.tickElection();
   }
@@ -426,7 +435,10 @@ export class RaftCore {
       if (m.type === 'vote' || m.type === 'preVote') {
         const force = m.context === 'transfer';
         const inLease =
-          this.checkQuorum && this.leader !== null && this.electionElapsed < this.electionTimeout;
+          (this.checkQuorum &&
+            this.leader !== null &&
+            this.electionElapsed < this.electionTimeout) ||
+          this.voteQuietTicks > 0;
         // Thesis §4.2.3: ignore a disruptive candidate while a leader is alive.
         if (!force && inLease) return;
       }
@@ -1039,6 +1051,11 @@ export class RaftCore {
     });
     this.bcastHeartbeat(context);
     return true;
+  }
+
+  /** True while a lease read would be answered without a heartbeat round (leases enabled, leader, lease valid). */
+  hasLease(): boolean {
+    return this.role === 'leader' && this.leaseValid();
   }
 
   /**

@@ -66,9 +66,15 @@ describe('createRaftNode', () => {
     await until(() => nodes.every((n) => n.sm.map.get('k') === 3));
   });
 
-  it('refuses proposals on a follower with NOT_LEADER and a leader hint', async () => {
-    const { leader, followers } = await cluster();
-    const f = followers[0]?.node as KvNode;
+  it('refuses proposals on a follower with NOT_LEADER and a leader hint when forwarding is off', async () => {
+    const net = new MemoryNetwork();
+    const ids = ['a', 'b', 'c'];
+    const nodes = await Promise.all(
+      ids.map((id) => start(net, id, ids, memoryStorage(), { forwardProposals: false })),
+    );
+    await until(() => nodes.some((n) => n.node.isLeader));
+    const leader = nodes.find((n) => n.node.isLeader) as (typeof nodes)[number];
+    const f = nodes.find((n) => n !== leader)?.node as KvNode;
     await until(() => f.leader === leader.node.id);
     const err = await f.propose({ op: 'put', key: 'x', value: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SwitchyardError);

@@ -2,10 +2,21 @@ import { EventEmitter } from 'node:events';
 import { type Codec, defaultCodec } from '@switchyard/codec';
 import { SwitchyardError } from '@switchyard/stream';
 import { decodeConfChange, isVoter } from './conf-change.js';
+import { failedReply, refusedReply, replyError, transportError } from './proposal-forwarding.js';
 import { RaftCore, type RaftCoreOptions, type RaftStatus, type Ready } from './raft-core.js';
+import { stageTrace } from './stage-trace.js';
 import type { RaftStorage } from './storage.js';
-import type { Transport } from './transport.js';
-import type { ConfChange, ConfState, Entry, Message, NodeId, Role, SnapshotMeta } from './types.js';
+import type { ForwardReply, Transport } from './transport.js';
+import type {
+  ConfChange,
+  ConfState,
+  Entry,
+  HardState,
+  Message,
+  NodeId,
+  Role,
+  SnapshotMeta,
+} from './types.js';
 
 /** Readies in flight to disk at once: overlaps applying one batch with syncing the next. */
 const MAX_OUTSTANDING = 4;
@@ -45,7 +56,15 @@ export interface RaftNodeOptions<C = unknown, R = unknown, Q = unknown, A = unkn
   readonly snapshotTrailing?: number;
   /** Proposals and reads waiting at once; beyond it calls fail with RESOURCE_EXHAUSTED. Default 65536. */
   readonly maxPending?: number;
-  /** Codec for commands in the log. Default msgpackr. */
+  /**
+   * A follower that knows the leader forwards `propose` to it over the
+   * transport and returns the leader's result (when the transport supports
+   * it). Default true; false answers NOT_LEADER with a hint instead.
+   */
+  readonly forwardProposals?: boolean;
+  /** Forwarded proposals in flight at once; beyond it RESOURCE_EXHAUSTED. Default 1024. */
+  readonly maxForwarded?: number;
+  /** Codec for commands (and, when forwarding, their results). Default msgpackr. */
   readonly codec?: Codec;
   /** Options of the pure core (election/heartbeat ticks, pre-vote, check-quorum, leases, flow control). */
   readonly raft?: Omit<RaftCoreOptions, 'id' | 'random' | 'forwardProposals'>;
@@ -123,6 +142,12 @@ export class RaftNode<
   private readonly waiters = new Set<Waiter>();
   private readonly snapshotsIn = new Map<string, Uint8Array>();
   private readSeq = 0;
+  private readonly forwardProposals: boolean;
+  private readonly maxForwarded: number;
+  /** Proposals this node forwarded that await the leader's answer (bounded by maxForwarded). */
+  private forwarding = 0;
+  /** Errors thrown by the state machine: a known outcome when a forwarded proposal fails with one. */
+  private readonly applyFailures = new WeakSet<Error>();
   private lastSoft: { leader: NodeId | null; role: Role } = { leader: null, role: 'follower' };
   private loopIdle: Promise<void> = Promise.resolve();
   private loopIdleResolve: (() => void) | null = null;
@@ -133,6 +158,8 @@ export class RaftNode<
   private compactPending: SnapshotMeta | null = null;
   private syncedTerm = -1;
   private syncedVote: NodeId | null = null;
+  /** The newest hard state not yet written: only its commit index changed (saved with the next write or at close). */
+  private unsavedHardState: HardState | null = null;
 
   constructor(options: RaftNodeOptions<C, R, Q, A>) {
     super();
@@ -144,6 +171,8 @@ export class RaftNode<
     this.maxPending = options.maxPending ?? 65536;
     this.snapshotThreshold = options.snapshotThreshold ?? 8192;
     this.snapshotTrailing = options.snapshotTrailing ?? 1024;
+    this.forwardProposals = options.forwardProposals ?? true;
+    this.maxForwarded = options.maxForwarded ?? 1024;
   }
 
   /** Loads durable state, restores the state machine and starts ticking. */
@@ -191,6 +220,7 @@ export class RaftNode<
         }
         this.onMessage(m);
       },
+      propose: (_from, data, timeoutMs) => this.onForwarded(data, timeoutMs),
     });
     this.ticker = setInterval(() => this.onTick(), this.tickMs);
     this.schedule();
@@ -198,34 +228,110 @@ export class RaftNode<
 
   // ------------------------------------------------------------ public API
 
-  /** Replicates a command; resolves with the state machine's result once applied here. */
+  /**
+   * Replicates a command; resolves with the state machine's result once
+   * applied. On a follower that knows the leader the command is forwarded to
+   * it (unless `forwardProposals: false`) and the leader's result returned;
+   * see README "Proposal forwarding" for the errors.
+   */
   propose(command: C, options: { timeout?: number } = {}): Promise<R> {
     if (this.closed) return Promise.reject(this.shutdownError());
-    if (this.proposals.size >= this.maxPending) {
-      return Promise.reject(
-        new SwitchyardError('RESOURCE_EXHAUSTED', 'too many pending proposals'),
-      );
-    }
     // Copied: the codec may return a view of a shared block, and entries live until compaction.
     const data = this.codec.encode(command).slice();
+    const timeout = options.timeout ?? this.defaultTimeout;
+    const r = this.append(data, timeout);
+    if ('index' in r) return r.done as Promise<R>;
+    if (r.forwardTo !== null && this.canForward()) return this.forward(r.forwardTo, data, timeout);
+    return Promise.reject(r.error);
+  }
+
+  /**
+   * Appends an encoded command if this node leads. Returns the pending
+   * result, or the refusal (nothing appended) and, on a follower that knows
+   * the leader, where the command could be forwarded.
+   */
+  private append(
+    data: Uint8Array,
+    timeout: number,
+  ):
+    | { index: number; done: Promise<unknown> }
+    | { error: SwitchyardError; forwardTo: NodeId | null } {
+    if (this.proposals.size >= this.maxPending) {
+      return {
+        error: new SwitchyardError('RESOURCE_EXHAUSTED', 'too many pending proposals'),
+        forwardTo: null,
+      };
+    }
     const r = this.core.propose(data);
-    if (!r.ok) return Promise.reject(this.refusal(r.reason, r.leader));
-    if (!('index' in r)) return Promise.reject(this.notLeader(r.forwardedTo));
+    if (!r.ok) {
+      return {
+        error: this.refusal(r.reason, r.leader),
+        forwardTo: r.reason === 'notLeader' ? r.leader : null,
+      };
+    }
+    if (!('index' in r)) return { error: this.notLeader(r.forwardedTo), forwardTo: null };
+    const index = r.index;
+    stageTrace?.mark(this.id, 'propose', index);
     this.schedule();
     // An older proposal at this index (from an earlier term of ours) was overwritten.
     this.proposals
-      .get(r.index)
+      .get(index)
       ?.reject(
         new SwitchyardError('ABORTED', 'proposal overwritten by a new leader; safe to retry'),
       );
-    return new Promise<R>((resolve, reject) => {
-      this.proposals.set(r.index, {
+    const done = new Promise<unknown>((resolve, reject) => {
+      this.proposals.set(index, {
         term: r.term,
-        deadline: Date.now() + (options.timeout ?? this.defaultTimeout),
-        resolve: resolve as (v: unknown) => void,
+        deadline: Date.now() + timeout,
+        resolve,
         reject,
       });
     });
+    return { index, done };
+  }
+
+  private canForward(): boolean {
+    return this.forwardProposals && this.opts.transport.forward !== undefined;
+  }
+
+  /**
+   * Follower side: sends the command to the leader and answers with its
+   * result. Never retried here: if the leader may have appended it, the
+   * caller gets UNKNOWN or DEADLINE_EXCEEDED (outcome unknown).
+   */
+  private async forward(leader: NodeId, data: Uint8Array, timeout: number): Promise<R> {
+    if (this.forwarding >= this.maxForwarded) {
+      throw new SwitchyardError('RESOURCE_EXHAUSTED', 'too many forwarded proposals in flight', {
+        data: { leaderHint: leader },
+      });
+    }
+    const forward = this.opts.transport.forward as NonNullable<Transport['forward']>;
+    this.forwarding++;
+    let reply: ForwardReply;
+    try {
+      reply = await forward.call(this.opts.transport, leader, data, timeout);
+    } catch (err) {
+      throw transportError(err, leader, this.closed ? null : this.core.currentLeader);
+    } finally {
+      this.forwarding--;
+    }
+    if (!reply.ok) throw replyError(reply);
+    return this.codec.decode(reply.result) as R;
+  }
+
+  /** Leader side of forwarding: one hop only (a non-leader refuses, it never forwards on). */
+  private async onForwarded(data: Uint8Array, timeout: number): Promise<ForwardReply> {
+    if (this.closed) return refusedReply(this.shutdownError(), null);
+    const r = this.append(data, Math.max(0, Math.min(timeout, this.defaultTimeout * 10)));
+    if (!('index' in r)) return refusedReply(r.error, this.core.currentLeader);
+    try {
+      const result = await r.done;
+      return { ok: true, result: this.codec.encode(result).slice() };
+    } catch (err) {
+      const e = SwitchyardError.from(err);
+      const known = e.code === 'ABORTED' || this.applyFailures.has(e);
+      return failedReply(e, known, this.closed ? null : this.core.currentLeader);
+    }
   }
 
   /**
@@ -382,6 +488,11 @@ export class RaftNode<
       this.ticker = null;
       await this.loopIdle;
       await this.persisted;
+      if (this.unsavedHardState) {
+        this.opts.storage.stable.save(this.unsavedHardState);
+        this.unsavedHardState = null;
+        await this.opts.storage.stable.sync().catch(() => {});
+      }
       const err = this.shutdownError();
       this.failAll(err);
       await this.opts.transport.close();
@@ -396,6 +507,7 @@ export class RaftNode<
 
   private onMessage(m: Message): void {
     if (this.closed) return;
+    if (stageTrace) this.traceMessage('recv', m);
     try {
       this.core.step(m);
     } catch (err) {
@@ -476,6 +588,7 @@ export class RaftNode<
   private processReady(rd: Ready): void {
     const { storage } = this.opts;
     if (rd.softState) this.onSoftState(rd.softState.leader, rd.softState.role);
+    if (stageTrace) for (const m of rd.messages) this.traceMessage('send', m);
     this.sendAll(rd.messages);
     let wrote = rd.snapshot !== null;
     if (rd.entries.length > 0) {
@@ -483,14 +596,20 @@ export class RaftNode<
       wrote = true;
     }
     if (rd.hardState) {
-      storage.stable.save(rd.hardState);
       // Term and vote must be durable before we answer anyone; the commit
-      // index need not be (a restart recomputes it), so a commit-only change
-      // rides along with the next sync instead of costing one.
+      // index need not be (a restart relearns it from the leader), so a
+      // commit-only change is held back and rides along with the next write
+      // instead of costing a transaction and an fsync of its own (which the
+      // next proposal's sync would queue behind).
       const { term, vote } = rd.hardState;
       if (term !== this.syncedTerm || vote !== this.syncedVote) wrote = true;
       this.syncedTerm = term;
       this.syncedVote = vote;
+      this.unsavedHardState = rd.hardState;
+    }
+    if (wrote && this.unsavedHardState) {
+      storage.stable.save(this.unsavedHardState);
+      this.unsavedHardState = null;
     }
     const durable = wrote ? Promise.all([storage.log.sync(), storage.stable.sync()]) : null;
     for (const e of rd.committedEntries) this.applyEntry(e);
@@ -508,6 +627,9 @@ export class RaftNode<
       .then(() => {
         this.outstanding--;
         if (this.closed) return;
+        const last = rd.entries[rd.entries.length - 1];
+        if (stageTrace && last) stageTrace.mark(this.id, 'durable', last.index);
+        if (stageTrace) for (const m of rd.persistedMessages) this.traceMessage('send', m);
         this.sendAll(rd.persistedMessages);
         this.core.advance();
         this.checkWaiters();
@@ -515,6 +637,14 @@ export class RaftNode<
         this.schedule();
       })
       .catch((err: unknown) => this.fatal(err));
+  }
+
+  /** RAFT_TRACE only: appends carrying entries (by last index) and their acknowledgements. */
+  private traceMessage(dir: 'send' | 'recv', m: Message): void {
+    const last = m.entries[m.entries.length - 1];
+    if (m.type === 'app' && last) stageTrace?.mark(this.id, `${dir}-app`, last.index);
+    else if (m.type === 'appResp' && !m.reject)
+      stageTrace?.mark(this.id, `${dir}-ack-${m.from}`, m.index);
   }
 
   private sendAll(messages: readonly Message[]): void {
@@ -570,13 +700,16 @@ export class RaftNode<
     } catch (err) {
       failure = err;
     }
+    const failureError = failure === null ? null : SwitchyardError.from(failure);
+    if (failureError) this.applyFailures.add(failureError);
     if (!pending) return;
+    stageTrace?.mark(this.id, 'applied', e.index);
     if (pending.term !== e.term) {
       pending.reject(
         new SwitchyardError('ABORTED', 'proposal overwritten by a new leader; safe to retry'),
       );
-    } else if (failure !== null) {
-      pending.reject(SwitchyardError.from(failure));
+    } else if (failureError !== null) {
+      pending.reject(failureError);
     } else {
       pending.resolve(result);
     }

@@ -61,6 +61,8 @@ export class SimRaftNode {
   private snapData = '{}';
   private snapIndex = 0;
   private readSeq = 0;
+  /** Reads answered from the leader's lease, without a heartbeat round (to check the workload uses them). */
+  leaseReads = 0;
   private logBytesSinceSnap = 0;
 
   constructor(
@@ -305,9 +307,11 @@ export class SimRaftNode {
     this.pump();
   }
 
-  get(key: string, cb: Callback<string | null>): void {
+  /** A ReadIndex read; `lease` lets a leader with a valid lease skip the heartbeat round. */
+  get(key: string, cb: Callback<string | null>, lease = false): void {
     const ctx = `${this.id}:${this.host.incarnation}:${++this.readSeq}`;
-    if (!this.core.readIndex(ctx)) {
+    if (lease && this.core.hasLease()) this.leaseReads++;
+    if (!this.core.readIndex(ctx, lease)) {
       cb('notLeader');
       return;
     }

@@ -18,7 +18,8 @@ import type { ConfChange, Entry, NodeId } from './types.js';
  * Deterministic simulation: 3- and 5-node clusters on @switchyard/sim under a
  * nemesis (partitions, crashes losing unsynced and torn writes, pauses, clock
  * jumps, message loss/duplication/reordering), with snapshots, leadership
- * transfers and, on a quarter of the seeds, membership changes. Invariants are checked after every event; after
+ * transfers and, on a quarter of the seeds, membership changes; a third of
+ * the seeds serve half their reads from leader leases. Invariants are checked after every event; after
  * healing a leader must appear in bounded time, every acknowledged write must
  * be applied everywhere, and the client history must be linearizable.
  *
@@ -144,6 +145,7 @@ class Invariants implements SimObserver {
 interface RunResult {
   ops: number;
   acked: number;
+  leaseReads: number;
 }
 
 function runSeed(seed: number, rng: Prng): RunResult {
@@ -151,6 +153,11 @@ function runSeed(seed: number, rng: Prng): RunResult {
   const membership = seed % 4 === 3;
   const ids = five ? ['a', 'b', 'c', 'd', 'e'] : ['a', 'b', 'c'];
   const founders = membership ? ['a', 'b', 'c'] : ids;
+  // A third of the seeds serve half their reads from leader leases. A lease
+  // is safe only if no process stalls for longer than it lasts, so those
+  // seeds have no pauses (clock jumps stay: timers are monotonic); under
+  // that assumption the history must still be linearizable.
+  const leases = seed % 3 === 0;
   const sim = new Simulation<SimMessage, SimRaftNode>({
     seed,
     network: { defaults: { latency: { min: 1, max: 4 } } },
@@ -158,7 +165,13 @@ function runSeed(seed: number, rng: Prng): RunResult {
   });
   const inv = new Invariants();
   inv.nodes = () => sim.instances().map(([, n]) => n);
-  const options = { electionTick: 10, heartbeatTick: 2, forwardProposals: false, maxInflight: 8 };
+  const options = {
+    electionTick: 10,
+    heartbeatTick: 2,
+    forwardProposals: false,
+    maxInflight: 8,
+    leaseReads: leases,
+  };
   for (const id of ids) {
     sim.addNode(
       id,
@@ -226,7 +239,7 @@ function runSeed(seed: number, rng: Prng): RunResult {
             finish(err);
           });
         } else {
-          node.get(key, (err, v) => finish(err, v ?? null));
+          node.get(key, (err, v) => finish(err, v ?? null), leases && rng.chance(0.5));
         }
       });
     };
@@ -284,7 +297,7 @@ function runSeed(seed: number, rng: Prng): RunResult {
     duration: faultPhase,
     interval: { min: 40, max: 250 },
     hold: { min: 50, max: 500 },
-    weights: { partition: 2, crash: 2, pause: 1, clock: 0.5, message: 2 },
+    weights: { partition: 2, crash: 2, pause: leases ? 0 : 1, clock: 0.5, message: 2 },
   });
   nemesis.start();
   sim.runFor(faultPhase + 50, { maxSteps: 2_000_000 });
@@ -350,7 +363,9 @@ function runSeed(seed: number, rng: Prng): RunResult {
   }
   const check = checkLinearizable(kvModel<string>(), history, { report: false, timeoutMs: 5000 });
   if (check.result === 'violation') throw new Error(`not linearizable: ${check.message}`);
-  return { ops: history.length, acked: acked.length };
+  let leaseReads = 0;
+  for (const [, n] of sim.instances()) leaseReads += n.leaseReads;
+  return { ops: history.length, acked: acked.length, leaseReads };
 }
 
 describe(`deterministic simulation (${seeds.length} seeds; RAFT_SEEDS=N for more, SEED=s to replay)`, () => {
@@ -359,14 +374,17 @@ describe(`deterministic simulation (${seeds.length} seeds; RAFT_SEEDS=N for more
     it(`seeds ${mine[0]}… (${mine.length} runs)`, () => {
       let ops = 0;
       let acked = 0;
+      let leaseReads = 0;
       for (const seed of mine) {
         const r = simulate(seed, (rng) => runSeed(seed, rng.fork()));
         ops += r.ops;
         acked += r.acked;
+        leaseReads += r.leaseReads;
       }
       // The workload must actually exercise the system.
       expect(ops).toBeGreaterThan(mine.length * 5);
       expect(acked).toBeGreaterThan(mine.length);
+      if (mine.some((s) => s % 3 === 0)) expect(leaseReads).toBeGreaterThan(0);
     }, 120_000);
   }
 });

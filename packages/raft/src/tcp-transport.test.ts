@@ -171,5 +171,10 @@ describe('TcpTransport', () => {
     await leader.propose({ op: 'put', key: 'k', value: 1 });
     await until(() => sms.every((s) => s.map.get('k') === 1));
     expect(await leader.read('k')).toBe(1);
+    // A follower forwards a proposal over TCP and answers with the leader's result.
+    const follower = nodes.find((n) => !n.isLeader) as RaftNode;
+    await until(() => follower.leader === leader.id);
+    expect(await follower.propose({ op: 'put', key: 'k', value: 2 })).toBe(1);
+    await until(() => sms.every((s) => s.map.get('k') === 2));
   });
 });

@@ -1,6 +1,11 @@
-import { type IncomingCall, type Session, SwitchyardError } from '@switchyard/stream';
+import {
+  type IncomingCall,
+  isMaybeExecuted,
+  type Session,
+  SwitchyardError,
+} from '@switchyard/stream';
 import { connectSession, listen, type TcpListener } from '@switchyard/tcp';
-import type { Transport, TransportHandler } from './transport.js';
+import type { ForwardReply, Transport, TransportHandler } from './transport.js';
 import type { Entry, Message, MessageType, NodeId } from './types.js';
 
 export interface TcpTransportOptions {
@@ -173,7 +178,7 @@ export class TcpTransport implements Transport {
       {
         idleTimeout: 0,
         serve: {
-          methods: ['raft.msgs', 'raft.snap'],
+          methods: ['raft.msgs', 'raft.snap', 'raft.propose'],
           maxFrameSize: this.opts.maxFrameSize ?? 16 << 20,
           handler: (call) => this.onCall(call),
         },
@@ -268,7 +273,48 @@ export class TcpTransport implements Transport {
       return undefined;
     }
     if (call.method === 'raft.snap') return this.onSnapshotChunk(call.input);
+    if (call.method === 'raft.propose') return this.onForwarded(call.input);
     throw new SwitchyardError('UNIMPLEMENTED', `unknown method ${call.method}`);
+  }
+
+  /**
+   * Sends a proposal to the leader as one `raft.propose` call on the existing
+   * session. Without a live session it dials and refuses at once (`sent:
+   * false`: the caller may retry); a failure after the request left is
+   * `sent: true` (the leader may have appended it).
+   */
+  async forward(to: NodeId, data: Uint8Array, timeoutMs: number): Promise<ForwardReply> {
+    const peer = this.peers.get(to);
+    const s = peer?.session;
+    if (!peer || !s || s.isClosed || s.draining) {
+      if (peer) this.dial(to, peer);
+      throw new SwitchyardError('UNAVAILABLE', `no connection to ${to}`, { data: { sent: false } });
+    }
+    try {
+      return await s.call<ForwardReply>(
+        'raft.propose',
+        { from: this.opts.id, data, timeout: timeoutMs },
+        { timeout: timeoutMs },
+      );
+    } catch (err) {
+      const e = SwitchyardError.from(err);
+      // A refusal by the peer's session (unknown method, malformed input)
+      // or a call that never left ran nothing; a timeout or a connection
+      // lost mid-call may have.
+      const sent = isMaybeExecuted(err) || e.code === 'DEADLINE_EXCEEDED';
+      throw new SwitchyardError(e.code, e.message, { data: { sent }, cause: err });
+    }
+  }
+
+  private async onForwarded(input: unknown): Promise<ForwardReply> {
+    const c = input as { from?: unknown; data?: unknown; timeout?: unknown };
+    if (typeof c.from !== 'string' || !(c.data instanceof Uint8Array) || !isNum(c.timeout)) {
+      throw new SwitchyardError('INVALID_ARGUMENT', 'malformed forwarded proposal');
+    }
+    const propose = this.handler?.propose;
+    if (!propose) throw new SwitchyardError('UNIMPLEMENTED', 'forwarding not supported');
+    // Copied: the decoded bytes may be a view of the receive buffer, and the entry outlives it.
+    return propose(c.from, c.data.slice(), c.timeout);
   }
 
   private onSnapshotChunk(input: unknown): boolean {
