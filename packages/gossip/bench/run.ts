@@ -4,12 +4,17 @@
  *
  *   pnpm --filter @switchyard/gossip bench     n = 10 and 100 (BENCH_QUICK=1: fewer trials)
  *   BENCH_SIZES=10,100,1000 pnpm --filter @switchyard/gossip bench    adds n = 1,000 (slow)
- *   BENCH_STARVE_MINUTES=N   simulated minutes per Lifeguard on/off starvation run (default 6)
+ *   BENCH_STARVE_MINUTES=N   simulated minutes per Lifeguard on/off run, moderate starvation (default 360)
+ *   BENCH_STARVE_SEVERE_MINUTES=N   the same for severe starvation (default 20)
+ *   BENCH_LOSSES=0,0.1       loss rates (default 0, 0.1, 0.3)
+ *   BENCH_CRASHES=N          crashes per cell at n ≤ 100 (default 40; 3 at n = 1,000)
  *
  * For n = 10/100/1,000 at 0/10/30% loss: time (and gossip rounds) for a user
  * broadcast to reach every member, time for a crashed member to be declared
- * dead by every member, UDP packets per member per second; then false deaths
- * per simulated hour with one CPU-starved member, Lifeguard on vs off.
+ * dead by every member (split into: until the first suspicion, the suspicion
+ * itself, spreading the verdict), UDP packets per member per second; then
+ * false deaths per simulated hour with one CPU-starved member, Lifeguard on
+ * vs off.
  * Prints a table, then one JSON line.
  */
 import { SimCluster, type StarvationModel } from '../test/sim-cluster.js';
@@ -32,6 +37,7 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
 }
 const r2 = (x: number): number => Math.round(x * 100) / 100;
+const pad = (s: string, w: number): string => s.padEnd(w);
 
 // n = 1,000 takes many minutes of wall time on a shared 2-core machine, so the
 // default run stops at 100; BENCH_SIZES=10,100,1000 gives the full table.
@@ -43,7 +49,10 @@ for (const n of sizes) {
   const c = SimCluster.build(n, { seed: seed + n }, n >= 500 ? 20 : 0);
   if (!c.runUntil(() => c.converged(), 180_000, 500)) throw new Error(`n=${n} did not converge`);
   let crashes = 0;
-  for (const loss of [0, 0.1, 0.3]) {
+  const losses = process.env.BENCH_LOSSES
+    ? process.env.BENCH_LOSSES.split(',').map(Number)
+    : [0, 0.1, 0.3];
+  for (const loss of losses) {
     c.setLoss(loss);
     c.runFor(n >= 1_000 ? 2_000 : 5_000);
     // Load: UDP packets per member per second over a quiet window.
@@ -75,17 +84,34 @@ for (const n of sizes) {
     }
     c.listeners.length = 0;
 
-    // Crash detection: dead in every member's view.
+    // Crash detection: dead in every member's view, and where the time goes.
     const dead: number[] = [];
-    const dtrials = n >= 1_000 ? 2 : quick ? 5 : 10;
+    const toSuspect: number[] = [];
+    const suspected: number[] = [];
+    const spread: number[] = [];
+    const dtrials = n >= 1_000 ? 3 : quick ? 10 : Number(process.env.BENCH_CRASHES ?? 40);
+    let victim = '';
+    let firstSuspect = -1;
+    let firstVerdict = -1;
+    c.listeners.push((node, e) => {
+      if (e.type === 'message' || e.member.name !== victim) return;
+      if (e.type === 'suspect' && firstSuspect < 0) firstSuspect = c.now();
+      if (e.type === 'dead' && e.from === node.name && firstVerdict < 0) firstVerdict = c.now();
+    });
     for (let t = 0; t < dtrials; t++) {
       const up = c.upNodes().filter((x) => x.name !== 'n0');
-      const victim = up[c.rng.int(0, up.length - 1)]!.name;
+      victim = up[c.rng.int(0, up.length - 1)]!.name;
+      firstSuspect = firstVerdict = -1;
       const start = c.now();
       c.crash(victim);
       crashes++;
       const ok = c.runUntil(() => c.agrees({ [victim]: 'dead' }), 120_000, 50);
       dead.push(ok ? (c.now() - start) / 1_000 : Number.POSITIVE_INFINITY);
+      if (ok && firstSuspect >= 0 && firstVerdict >= 0) {
+        toSuspect.push((firstSuspect - start) / 1_000);
+        suspected.push((firstVerdict - firstSuspect) / 1_000);
+        spread.push((c.now() - firstVerdict) / 1_000);
+      }
       // Bring it back (a restart with a fresh incarnation) so the cluster keeps its
       // size; at n = 1,000 a few crashed members out of 1,000 do not matter.
       if (n < 1_000) {
@@ -93,6 +119,7 @@ for (const n of sizes) {
         c.runUntil(() => c.converged(), 20_000, 200);
       }
     }
+    c.listeners.length = 0;
     const gi = c.config.gossipIntervalMs / 1_000;
     const tag = `n${n}-loss${loss * 100}`;
     // User broadcasts are best effort: a trial where some member never got it
@@ -110,6 +137,12 @@ for (const n of sizes) {
       { name: `${tag}-disseminate-incomplete`, value: incomplete, unit: `of ${dis.length}` },
       { name: `${tag}-dead-everywhere-p50-s`, value: r2(x50), unit: 's' },
       { name: `${tag}-dead-everywhere-p99-s`, value: r2(x99), unit: 's' },
+      { name: `${tag}-dead-first-suspicion-p50-s`, value: r2(pct(toSuspect, 50)), unit: 's' },
+      { name: `${tag}-dead-first-suspicion-p99-s`, value: r2(pct(toSuspect, 99)), unit: 's' },
+      { name: `${tag}-dead-suspicion-p50-s`, value: r2(pct(suspected, 50)), unit: 's' },
+      { name: `${tag}-dead-suspicion-p99-s`, value: r2(pct(suspected, 99)), unit: 's' },
+      { name: `${tag}-dead-spread-p50-s`, value: r2(pct(spread, 50)), unit: 's' },
+      { name: `${tag}-dead-spread-p99-s`, value: r2(pct(spread, 99)), unit: 's' },
       { name: `${tag}-msgs-per-member-per-s`, value: r2(perMember), unit: 'packets/s' },
     );
     const row = [
@@ -118,6 +151,7 @@ for (const n of sizes) {
       `${r2(d50)} / ${r2(d99)}${incomplete > 0 ? ` (${incomplete} missed)` : ''}`,
       `${r2(d50 / gi)} / ${r2(d99 / gi)}`,
       `${r2(x50)} / ${r2(x99)}`,
+      `${r2(pct(toSuspect, 50))}/${r2(pct(toSuspect, 99))} + ${r2(pct(suspected, 50))}/${r2(pct(suspected, 99))} + ${r2(pct(spread, 50))}/${r2(pct(spread, 99))}`,
       r2(perMember).toFixed(2),
     ];
     rows.push(row);
@@ -128,57 +162,119 @@ for (const n of sizes) {
   );
 }
 
-// False deaths with one CPU-starved member (stalls: timers run late, packets wait).
-// The starved member's receive path lags (exponential backlog, mean 3 s, capped
-// at 12 s): its acks and refutations arrive late, so it suspects healthy members.
-const starve: StarvationModel = {
-  gapMeanMs: 0,
-  stallMeanMs: 0,
-  stallMaxMs: 0,
-  packetLagMeanMs: 3_000,
-  packetLagMaxMs: 12_000,
-};
-const minutes = Number(process.env.BENCH_STARVE_MINUTES ?? (quick ? 3 : 6));
-const fd: Record<string, number> = {};
-for (const lifeguard of minutes > 0 ? [true, false] : []) {
-  const c = SimCluster.build(100, { seed: seed + 7, loss: 0.1, overrides: { lifeguard } });
-  c.runUntil(() => c.converged(), 60_000, 500);
-  let deaths = 0;
-  c.listeners.push((node, e) => {
-    if (e.type === 'dead' && e.from === node.name) deaths++;
-  });
-  c.starve('n7', starve);
-  c.runFor(minutes * 60_000);
-  fd[lifeguard ? 'on' : 'off'] = (deaths * 60) / minutes;
-  console.log(
-    `  starved member, Lifeguard ${lifeguard ? 'on' : 'off'}: ${deaths} false deaths in ${minutes} min`,
+// False deaths with one CPU-starved member (see StarvationModel): its event
+// loop stalls about a third of the time (mean 600 ms, at most 2 s, about every
+// second), and between stalls every inbound packet costs 150 ms of CPU, one at
+// a time, behind a bounded socket buffer. "Moderate" (≤ 2 s queued) keeps the
+// member's worst silence (~4 s) under the suspicion minimum (5 s at n = 100):
+// a slow member, not a dead one. "Severe" (≤ 2.5 s queued) brings it to the
+// edge, where no detector can tell it from a dead member; it shows what
+// Lifeguard still protects then (the healthy members). A false death is one
+// (member, incarnation) declared dead, however many members declared it.
+// Classic SWIM kills a healthy member a few times per hour here, so the
+// moderate runs are long (6 simulated hours each, ~13 minutes of wall time)
+// to count enough of them for a ≥ 10× comparison against zero.
+const starveModels: Array<{ label: string; minutes: number; model: StarvationModel }> = [
+  {
+    label: 'moderate',
+    minutes: Number(process.env.BENCH_STARVE_MINUTES ?? (quick ? 5 : 360)),
+    model: {
+      gapMeanMs: 1_000,
+      stallMeanMs: 600,
+      stallMaxMs: 2_000,
+      packetCostMs: 150,
+      maxBacklogMs: 2_000,
+    },
+  },
+  {
+    label: 'severe',
+    minutes: Number(process.env.BENCH_STARVE_SEVERE_MINUTES ?? (quick ? 0 : 20)),
+    model: {
+      gapMeanMs: 1_000,
+      stallMeanMs: 600,
+      stallMaxMs: 2_000,
+      packetCostMs: 150,
+      maxBacklogMs: 2_500,
+    },
+  },
+];
+interface Starved {
+  healthy: number;
+  starved: number;
+}
+const starvedRows: string[] = [];
+const fd: Record<string, Starved> = {};
+for (const { label, minutes, model } of starveModels) {
+  if (minutes <= 0) continue;
+  for (const lifeguard of [true, false]) {
+    const c = SimCluster.build(100, { seed: seed + 7, loss: 0.1, overrides: { lifeguard } });
+    c.runUntil(() => c.converged(), 60_000, 500);
+    const healthy = new Set<string>();
+    const starved = new Set<string>();
+    c.listeners.push((node, e) => {
+      if (e.type !== 'dead' || e.from !== node.name) return;
+      const key = `${e.member.name}@${e.member.incarnation}`;
+      (e.member.name === 'n7' ? starved : healthy).add(key);
+    });
+    c.starve('n7', model);
+    c.runFor(minutes * 60_000);
+    const perHour = (x: number): number => r2((x * 60) / minutes);
+    fd[`${label}-${lifeguard ? 'on' : 'off'}`] = {
+      healthy: perHour(healthy.size),
+      starved: perHour(starved.size),
+    };
+    const row = `${pad(label, 10)}${pad(lifeguard ? 'on' : 'off', 11)}${pad(String(minutes), 9)}${pad(String(healthy.size), 10)}${pad(String(starved.size), 10)}${perHour(healthy.size + starved.size)}`;
+    starvedRows.push(row);
+    console.log(`  ${row}`);
+  }
+}
+const moderateMinutes = starveModels[0]!.minutes;
+const on = fd['moderate-on'];
+const off = fd['moderate-off'];
+const total = (x: Starved | undefined): number =>
+  x === undefined ? Number.NaN : x.healthy + x.starved;
+if (on !== undefined && off !== undefined) {
+  results.push(
+    { name: 'n100-loss10-false-deaths-per-hour', value: r2(total(on)), unit: 'deaths/h' },
+    {
+      name: 'n100-loss10-false-deaths-per-hour-lifeguard-off',
+      value: r2(total(off)),
+      unit: 'deaths/h',
+    },
   );
 }
-results.push(
-  { name: 'n100-loss10-false-deaths-per-hour', value: r2(fd.on ?? 0), unit: 'deaths/h' },
-  {
-    name: 'n100-loss10-false-deaths-per-hour-lifeguard-off',
-    value: r2(fd.off ?? 0),
-    unit: 'deaths/h',
-  },
-);
+for (const [k, v] of Object.entries(fd)) {
+  results.push(
+    { name: `n100-loss10-starve-${k}-healthy-deaths-per-hour`, value: v.healthy, unit: 'deaths/h' },
+    { name: `n100-loss10-starve-${k}-starved-deaths-per-hour`, value: v.starved, unit: 'deaths/h' },
+  );
+}
+// With none at all when Lifeguard is on, the honest ratio is a lower bound: at
+// most one death in the observed time would still give off ÷ that.
+const offCount = (total(off) * moderateMinutes) / 60;
+const onCount = (total(on) * moderateMinutes) / 60;
+const ratioText =
+  onCount > 0
+    ? `${r2(offCount / onCount)}× fewer with Lifeguard`
+    : `0 with Lifeguard vs ${r2(offCount)} without in ${moderateMinutes} simulated min each: ≥ ${r2(offCount)}× fewer (bound: "fewer than 1" on)`;
 
-const pad = (s: string, w: number): string => s.padEnd(w);
 console.log(
-  `\n${pad('n', 6)}${pad('loss', 6)}${pad('disseminate p50/p99 s', 24)}${pad('rounds p50/p99', 18)}${pad('dead everywhere p50/p99 s', 28)}pkts/member/s`,
+  `\n${pad('n', 6)}${pad('loss', 6)}${pad('disseminate p50/p99 s', 24)}${pad('rounds p50/p99', 18)}${pad('dead everywhere p50/p99 s', 28)}${pad('= to suspicion + suspicion + spread (p50/p99 s)', 50)}pkts/member/s`,
 );
 for (const r of rows) {
   console.log(
-    `${pad(r[0]!, 6)}${pad(r[1]!, 6)}${pad(r[2]!, 24)}${pad(r[3]!, 18)}${pad(r[4]!, 28)}${r[5]}`,
+    `${pad(r[0]!, 6)}${pad(r[1]!, 6)}${pad(r[2]!, 24)}${pad(r[3]!, 18)}${pad(r[4]!, 28)}${pad(r[5]!, 50)}${r[6]}`,
   );
 }
 console.log(
-  `\nfalse deaths/h, n=100, 10% loss, one starved member (${minutes} simulated min each): Lifeguard on ${r2(fd.on ?? 0)}, off ${r2(fd.off ?? 0)}`,
+  `\nfalse deaths, n=100, 10% loss, one starved member (n7):\n${pad('model', 10)}${pad('Lifeguard', 11)}${pad('sim min', 9)}${pad('healthy', 10)}${pad('starved', 10)}false deaths/h`,
 );
+for (const r of starvedRows) console.log(r);
+if (on !== undefined && off !== undefined) console.log(`moderate: ${ratioText}`);
 const l10 = loadByN.get(10) ?? Number.NaN;
 const lmax = loadByN.get(sizes[sizes.length - 1]!) ?? Number.NaN;
-const ratios: Record<string, number> = {
-  'false-deaths-lifeguard-off/on': r2((fd.off ?? 0) / Math.max(fd.on ?? 0, 1e-9)),
+const ratios: Record<string, number | string> = {
+  ...(on !== undefined && off !== undefined ? { 'false-deaths-lifeguard-off/on': ratioText } : {}),
   [`load-n${sizes[sizes.length - 1]}/n10`]: r2(lmax / l10),
 };
 console.log(JSON.stringify({ bench: 'gossip/sim', results, ratios }));

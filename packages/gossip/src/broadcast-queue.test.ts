@@ -46,9 +46,20 @@ describe('BroadcastQueue', () => {
   });
 
   it('grows the retransmit limit with log(n)', () => {
-    expect(retransmitLimit(4, 9)).toBe(4);
+    expect(retransmitLimit(4, 1)).toBe(8); // never below 2 · mult
+    expect(retransmitLimit(4, 9)).toBe(8);
     expect(retransmitLimit(4, 99)).toBe(8);
     expect(retransmitLimit(4, 100)).toBe(12);
     expect(retransmitLimit(4, 1_000)).toBe(16);
+  });
+
+  it('lets items ride along uncounted on packets to members not chosen at random', () => {
+    const q = new BroadcastQueue(100);
+    q.push('a', b(1));
+    for (let i = 0; i < 5; i++) expect(q.take(100, 2, 0, 255, false)).toEqual([b(1)]);
+    expect(q.size).toBe(1);
+    expect(q.take(100, 2)).toEqual([b(1)]);
+    expect(q.take(100, 2)).toEqual([b(1)]);
+    expect(q.size).toBe(0);
   });
 });

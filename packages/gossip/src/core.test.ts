@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig } from './config.js';
 import { GossipCore, type Output } from './core.js';
 import { Keyring } from './keyring.js';
-import { encodeMessage, MsgType } from './messages.js';
+import { DEFAULT_MESSAGE_LIMITS, decodePacket, encodeMessage, MsgType } from './messages.js';
 import { WireWriter } from './wire.js';
 
 const key = randomBytes(32);
@@ -235,6 +235,76 @@ describe('GossipCore', () => {
       }
       expect(a.members()).toHaveLength(50);
       expect(a.stats.membersRefused).toBe(151);
+    });
+  });
+
+  describe('suspicion bookkeeping', () => {
+    /** A core that knows b, c, d and e as alive (enough members to expect two confirmations). */
+    function clusterView(): GossipCore {
+      const a = core('a');
+      const alive = ['b', 'c', 'd', 'e'].map((n) =>
+        encodeMessage({
+          type: MsgType.Alive,
+          name: n,
+          addr: `${n}:1`,
+          incarnation: 0,
+          meta: new Uint8Array(0),
+        }),
+      );
+      a.receive(0, 'b:1', packet(a, alive));
+      a.drain();
+      return a;
+    }
+
+    it('treats a suspicion at a newer incarnation as a new one, not a confirmation', () => {
+      const a = clusterView();
+      const suspect = (inc: number, from: string) =>
+        packet(a, [encodeMessage({ type: MsgType.Suspect, name: 'b', incarnation: inc, from })]);
+      a.receive(0, 'c:1', suspect(0, 'c'));
+      expect(a.statusOf('b')).toBe('suspect');
+      // b refuted (alive at 1) and we missed it; d now suspects b at 1. Counted
+      // as a confirmation of our 20 s old suspicion, it would cut the timeout to
+      // below 20 s and b would be declared dead at once.
+      a.receive(20_000, 'd:1', suspect(1, 'd'));
+      a.tick(20_001);
+      expect(a.statusOf('b')).toBe('suspect');
+      expect(a.member('b')?.incarnation).toBe(1);
+      a.tick(40_000);
+      expect(a.statusOf('b')).toBe('suspect');
+      expect(a.stats.deathsDeclared).toBe(0);
+    });
+
+    it('answers a stale suspicion with the refutation it missed, at most once per gossip interval', () => {
+      const a = clusterView();
+      const refuted = encodeMessage({
+        type: MsgType.Alive,
+        name: 'b',
+        addr: 'b:1',
+        incarnation: 3,
+        meta: new Uint8Array(0),
+      });
+      a.receive(1, 'b:1', packet(a, [refuted]));
+      a.drain();
+      const stale = packet(a, [
+        encodeMessage({ type: MsgType.Suspect, name: 'b', incarnation: 1, from: 'c' }),
+      ]);
+      a.receive(2, 'c:1', stale);
+      const replies = a.drain().filter((o) => o.kind === 'packet' && o.to === 'c:1');
+      expect(replies).toHaveLength(1);
+      const reply = replies[0] as { data: Uint8Array };
+      const body = a.guard.open(reply.data) as Uint8Array;
+      const msgs = decodePacket(body, DEFAULT_MESSAGE_LIMITS);
+      expect(msgs).toContainEqual(
+        expect.objectContaining({ type: MsgType.Alive, name: 'b', incarnation: 3 }),
+      );
+      expect(a.statusOf('b')).toBe('alive');
+      // The same stale claim again right away is not answered again.
+      a.receive(
+        3,
+        'c:1',
+        packet(a, [encodeMessage({ type: MsgType.Suspect, name: 'b', incarnation: 1, from: 'e' })]),
+      );
+      expect(a.drain().filter((o) => o.kind === 'packet' && o.to === 'c:1')).toHaveLength(0);
     });
   });
 });

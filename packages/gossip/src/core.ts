@@ -91,6 +91,8 @@ interface Member {
   suspicion: Suspicion | undefined;
   /** Position in `list`, for O(1) removal. */
   index: number;
+  /** When we last answered a stale claim about this member (rate limit). */
+  correctedAt: number;
 }
 
 type Pending =
@@ -527,9 +529,11 @@ export class GossipCore {
         this.onAlive(m);
         return;
       case MsgType.Suspect:
+        this.correctStaleClaim(from, m.name, m.incarnation);
         this.onSuspect(m);
         return;
       case MsgType.Dead:
+        this.correctStaleClaim(from, m.name, m.incarnation);
         this.onDead(m);
         return;
       case MsgType.User: {
@@ -579,7 +583,7 @@ export class GossipCore {
         }),
       );
     }
-    this.sendPacket(target.addr, msgs);
+    this.sendPacket(target.addr, msgs, true);
     this.timers.set(
       'probe-timeout',
       String(seq),
@@ -767,19 +771,24 @@ export class GossipCore {
     }
     const cur = this.byName.get(m.name);
     if (cur === undefined || m.incarnation < cur.incarnation) return;
-    if (cur.status === 'suspect') {
+    if (cur.status === 'suspect' && m.incarnation === cur.incarnation) {
       if (cur.suspicion?.confirm(m.from)) {
         this.timers.set('suspicion', cur.name, cur.suspicion.deadline);
         this.enqueue(`m:${m.name}`, m);
       }
       return;
     }
-    if (cur.status !== 'alive') return;
+    // A suspicion at a newer incarnation than ours proves the member refuted the
+    // one we hold (we missed its alive): it is a new suspicion, not a
+    // confirmation. Counting it as one would shrink a long-running stale timer
+    // and declare the member dead at once.
+    if (cur.status !== 'alive' && cur.status !== 'suspect') return;
+    this.clearSuspicion(cur);
     cur.incarnation = m.incarnation;
     this.setStatus(cur, 'suspect');
     const c = this.config;
     const n = this.liveCount;
-    let k = c.lifeguard ? c.suspicionMult - 2 : 0;
+    let k = c.lifeguard ? c.suspicionConfirmations : 0;
     // Too few members to expect independent confirmations: do not wait for them.
     if (n - 2 < k) k = 0;
     const min = suspicionMinTimeout(c.suspicionMult, n, c.probeIntervalMs);
@@ -790,11 +799,39 @@ export class GossipCore {
     this.emit('suspect', cur, m.from);
   }
 
+  /**
+   * A suspect or dead claim older than the alive incarnation we know means the
+   * sender missed a refutation and is still racing its suspicion timer against
+   * it: send it the refutation directly instead of hoping gossip reaches it
+   * in time (a buddy ping from a stale suspecter gets the same answer from the
+   * suspect itself). At most once per gossip interval per member, so a flood
+   * of stale claims cannot be reflected at a higher rate.
+   */
+  private correctStaleClaim(from: string, name: string, incarnation: number): void {
+    const m = this.byName.get(name);
+    if (m === undefined || m.status !== 'alive' || incarnation >= m.incarnation) return;
+    if (m === this.self && this.leaving) return;
+    if (this.now - m.correctedAt < this.config.gossipIntervalMs) return;
+    m.correctedAt = this.now;
+    this.sendPacket(from, [
+      encodeMessage({
+        type: MsgType.Alive,
+        name: m.name,
+        addr: m.addr,
+        incarnation: m.incarnation,
+        meta: m.meta,
+      }),
+    ]);
+  }
+
   private suspicionTimeout(name: string): void {
     const cur = this.byName.get(name);
     if (cur?.status !== 'suspect') return;
     this.stats.deathsDeclared++;
     this.onDead({ type: MsgType.Dead, name, incarnation: cur.incarnation, from: this.name });
+    // The verdict is what "dead everywhere" waits for: push it out now (it is
+    // the least-sent item, so it goes first) rather than at the next round.
+    this.gossipTick(false);
   }
 
   private onDead(m: DeadMsg): void {
@@ -857,7 +894,7 @@ export class GossipCore {
     );
     for (const t of targets) {
       if (this.queue.size === 0) break;
-      this.sendPacket(t.addr, []);
+      this.sendPacket(t.addr, [], true);
     }
   }
 
@@ -996,12 +1033,21 @@ export class GossipCore {
     return this.config.maxPacketSize - this.guard.overhead - PACKET_HEADER_ROOM;
   }
 
-  /** Sends `primary` messages to `to`, topped up with pending broadcasts. */
-  private sendPacket(to: string, primary: Uint8Array[]): void {
+  /**
+   * Sends `primary` messages to `to`, topped up with pending broadcasts. Only
+   * packets to a member chosen at random (probe pings, gossip rounds) count
+   * towards a broadcast's retransmit limit: infection-style spreading reaches
+   * everyone only if its copies go to random members, and replies (acks,
+   * nacks, relays) go to members already busy with the same news. Without
+   * this, a refutation could spend its whole budget on the acks a starved
+   * member sends when it wakes, and a suspecter that got none of them would
+   * declare a live member dead.
+   */
+  private sendPacket(to: string, primary: Uint8Array[], randomTarget = false): void {
     let used = 0;
     for (const p of primary) used += p.length;
     const limit = retransmitLimit(this.config.retransmitMult, this.liveCount);
-    const extra = this.queue.take(this.packetBudget() - used, limit, 0, 4_000);
+    const extra = this.queue.take(this.packetBudget() - used, limit, 0, 4_000, randomTarget);
     if (primary.length + extra.length === 0) return;
     const w = this.writer;
     w.reset();
@@ -1041,6 +1087,7 @@ export class GossipCore {
       since: this.now,
       suspicion: undefined,
       index: this.list.length,
+      correctedAt: Number.NEGATIVE_INFINITY,
     };
     this.byName.set(name, m);
     this.list.push(m);
