@@ -14,7 +14,7 @@
  * /proc), steadier than throughput on a shared machine.
  *
  * Usage (one JSON line on stdout):
- *   node --import tsx bench/lean-client.ts <port> <mode: echo|rpc> <connections> <inFlight> <warmupMs> <measureMs> [serverPid]
+ *   node --import tsx bench/lean-client.ts <port> <mode: echo|rpc|rpc-packed> <connections> <inFlight> <warmupMs> <measureMs> [serverPid]
  */
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -29,20 +29,29 @@ import {
 interface Args {
   serverPid: number | undefined;
   port: number;
-  mode: 'echo' | 'rpc';
+  mode: Mode;
   connections: number;
   inFlight: number;
   warmupMs: number;
   measureMs: number;
 }
 
+/**
+ * echo: one 64 B message per request (raw baselines). rpc: one stream REQUEST
+ * frame per WebSocket message. rpc-packed: the requests of one turn packed in
+ * one WebSocket message, which is what `connectWs` sends (the session writes a
+ * turn's frames as one chunk and the conduit sends each chunk as one message).
+ */
+type Mode = 'echo' | 'rpc' | 'rpc-packed';
+const MODES: readonly Mode[] = ['echo', 'rpc', 'rpc-packed'];
+
 function parseArgs(argv: string[]): Args {
   const [port, mode, connections, inFlight, warmupMs, measureMs, serverPid] = argv;
-  if (mode !== 'echo' && mode !== 'rpc') throw new Error(`mode must be echo or rpc, got ${mode}`);
+  if (!MODES.includes(mode as Mode)) throw new Error(`mode must be one of ${MODES}, got ${mode}`);
   return {
     serverPid: serverPid === undefined ? undefined : Number(serverPid),
     port: Number(port),
-    mode,
+    mode: mode as Mode,
     connections: Number(connections ?? 10),
     inFlight: Number(inFlight ?? 1),
     warmupMs: Number(warmupMs ?? 1000),
@@ -52,9 +61,20 @@ function parseArgs(argv: string[]): Args {
 
 /** A masked (zero key) binary client frame around `payload`. */
 export function clientFrame(payload: Uint8Array): Buffer {
-  const len = payload.byteLength;
-  const headerLen = len < 126 ? 6 : len < 65536 ? 8 : 14;
-  const frame = Buffer.alloc(headerLen + len);
+  const frame = Buffer.alloc(clientHeaderLength(payload.byteLength) + payload.byteLength);
+  const headerLen = writeClientHeader(frame, payload.byteLength);
+  frame.set(payload, headerLen);
+  return frame;
+}
+
+function clientHeaderLength(len: number): number {
+  return len < 126 ? 6 : len < 65536 ? 8 : 14;
+}
+
+/** Writes a binary, final, masked (zero key) header for `len` payload bytes; returns its length. */
+function writeClientHeader(frame: Buffer, len: number): number {
+  const headerLen = clientHeaderLength(len);
+  frame.fill(0, 0, headerLen);
   frame[0] = 0x82;
   if (len < 126) {
     frame[1] = 0x80 | len;
@@ -66,8 +86,7 @@ export function clientFrame(payload: Uint8Array): Buffer {
     frame.writeBigUInt64BE(BigInt(len), 2);
   }
   // Mask key bytes stay zero.
-  frame.set(payload, headerLen);
-  return frame;
+  return headerLen;
 }
 
 function upgrade(port: number): Promise<{ socket: Socket; rest: Buffer }> {
@@ -119,6 +138,8 @@ class Connection {
     /** Byte offset of the u32 LE seq inside `template`, or -1 for plain echo. */
     private readonly seqOffset: number,
     private readonly counter: Counter,
+    /** The raw request frame to pack `n` to a message (rpc-packed), else undefined. */
+    private readonly packed?: { request: Uint8Array; seqOffset: number },
   ) {}
 
   start(inFlight: number, rest: Buffer): void {
@@ -128,6 +149,10 @@ class Connection {
   }
 
   private send(n: number): void {
+    if (this.packed !== undefined) {
+      this.sendPacked(n, this.packed.request, this.packed.seqOffset);
+      return;
+    }
     const size = this.template.byteLength;
     // All requests of one turn leave in one write (NOTES.md: batching is worth 10×).
     const out = Buffer.allocUnsafe(n * size);
@@ -137,6 +162,18 @@ class Connection {
         out.writeUInt32LE(this.seq, i * size + this.seqOffset);
         this.seq = this.seq === 0xffffffff ? 1 : this.seq + 1;
       }
+    }
+    this.socket.write(out);
+  }
+
+  private sendPacked(n: number, request: Uint8Array, seqOffset: number): void {
+    const size = request.byteLength;
+    const out = Buffer.allocUnsafe(clientHeaderLength(n * size) + n * size);
+    let at = writeClientHeader(out, n * size);
+    for (let i = 0; i < n; i++, at += size) {
+      out.set(request, at);
+      out.writeUInt32LE(this.seq, at + seqOffset);
+      this.seq = this.seq === 0xffffffff ? 1 : this.seq + 1;
     }
     this.socket.write(out);
   }
@@ -243,6 +280,7 @@ async function main(): Promise<void> {
     let template: Buffer;
     let seqOffset = -1;
     let counter: Counter;
+    let packed: { request: Uint8Array; seqOffset: number } | undefined;
     if (args.mode === 'echo') {
       template = clientFrame(payload);
       counter = { count: () => 1 };
@@ -258,8 +296,9 @@ async function main(): Promise<void> {
       // The seq sits at SEQ_OFFSET inside the payload; the WS header comes first.
       seqOffset = template.byteLength - request.byteLength + SEQ_OFFSET;
       counter = { count: countReplies };
+      if (args.mode === 'rpc-packed') packed = { request, seqOffset: SEQ_OFFSET };
     }
-    const conn = new Connection(socket, template, seqOffset, counter);
+    const conn = new Connection(socket, template, seqOffset, counter, packed);
     conns.push(conn);
     conn.start(args.inFlight, rest);
   }

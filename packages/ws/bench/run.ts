@@ -13,13 +13,17 @@ import { fileURLToPath } from 'node:url';
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
 interface ServerSpec {
-  name: 'switchyard' | 'uws' | 'ws';
+  name: 'switchyard' | 'switchyard-1msg' | 'uws' | 'ws';
   file: string;
-  mode: 'echo' | 'rpc';
+  mode: 'echo' | 'rpc' | 'rpc-packed';
 }
 
 const ALL_SERVERS: ServerSpec[] = [
-  { name: 'switchyard', file: here('./servers/switchyard-echo.ts'), mode: 'rpc' },
+  // How connectWs talks: the requests of one turn packed in one WebSocket message.
+  { name: 'switchyard', file: here('./servers/switchyard-echo.ts'), mode: 'rpc-packed' },
+  // One request per WebSocket message, the shape the raw baselines use: shows
+  // what uWS's per-message cost does to Switchyard when a client never packs.
+  { name: 'switchyard-1msg', file: here('./servers/switchyard-echo.ts'), mode: 'rpc' },
   { name: 'uws', file: here('./servers/uws-echo.ts'), mode: 'echo' },
   { name: 'ws', file: here('./servers/ws-echo.ts'), mode: 'echo' },
 ];
@@ -131,7 +135,7 @@ async function main(): Promise<void> {
       '(switchyard: RPC RESPONSE frames; baselines: echoed messages) and server CPU µs per reply\n',
   );
   console.log(
-    `${'server'.padEnd(12)}${IN_FLIGHT.map((n) => `${n} in flight`.padStart(16) + 'CPU µs'.padStart(9)).join('')}`,
+    `${'server'.padEnd(16)}${IN_FLIGHT.map((n) => `${n} in flight`.padStart(16) + 'CPU µs'.padStart(9)).join('')}`,
   );
   for (const server of SERVERS) {
     const cells = IN_FLIGHT.map((n) => {
@@ -145,14 +149,16 @@ async function main(): Promise<void> {
       });
       return String(Math.round(v)).padStart(16) + cpu.toFixed(2).padStart(9);
     });
-    console.log(`${server.name.padEnd(12)}${cells.join('')}`);
+    console.log(`${server.name.padEnd(16)}${cells.join('')}`);
   }
   const ratio = (a: string, b: string, n: number): number =>
     Math.round((value(a, n) / value(b, n)) * 100) / 100;
   console.log('');
   for (const n of IN_FLIGHT) {
     console.log(
-      `in flight ${n}: switchyard/uws ${ratio('switchyard', 'uws', n)}  switchyard/ws ${ratio('switchyard', 'ws', n)}`,
+      `in flight ${n}: switchyard/uws ${ratio('switchyard', 'uws', n)}  switchyard/ws ${ratio('switchyard', 'ws', n)}` +
+        `  (one request per message: switchyard-1msg/uws ${ratio('switchyard-1msg', 'uws', n)}` +
+        `  switchyard-1msg/ws ${ratio('switchyard-1msg', 'ws', n)})`,
     );
   }
   for (const n of IN_FLIGHT) {
@@ -169,6 +175,8 @@ async function main(): Promise<void> {
       ratios: {
         'switchyard/uws': ratio('switchyard', 'uws', 256),
         'switchyard/ws': ratio('switchyard', 'ws', 256),
+        'switchyard-1msg/uws': ratio('switchyard-1msg', 'uws', 256),
+        'switchyard-1msg/ws': ratio('switchyard-1msg', 'ws', 256),
       },
     }),
   );

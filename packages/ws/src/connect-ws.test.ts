@@ -155,6 +155,34 @@ describe('browser build', () => {
     }
   });
 
+  it('packs the calls made in one turn into one WebSocket message (the bench relies on it)', async () => {
+    const served = await serve();
+    const sent: number[] = [];
+    // Records the size of every message the client sends.
+    class CountingWebSocket extends WebSocket {
+      override send(data: Parameters<WebSocket['send']>[0]): void {
+        sent.push((data as ArrayBufferView).byteLength);
+        super.send(data);
+      }
+    }
+    try {
+      const session = await connectBrowser(served.url, {
+        reconnect: false,
+        WebSocket: CountingWebSocket as unknown as WebSocketConstructor,
+      });
+      const client = createClient<typeof greeter>(session);
+      await client.greeter.hello({ name: 'warm' });
+      const before = sent.length;
+      const names = Array.from({ length: 50 }, (_, i) => `n${i}`);
+      const replies = await Promise.all(names.map((name) => client.greeter.hello({ name })));
+      expect(replies).toEqual(names.map((name) => ({ msg: `hi ${name}` })));
+      expect(sent.length - before).toBe(1);
+      session.close();
+    } finally {
+      await served.close();
+    }
+  });
+
   it('fails clearly without a WebSocket implementation or a Buffer global', async () => {
     await expect(connectBrowser('ws://127.0.0.1:1/')).rejects.toMatchObject({
       code: 'FAILED_PRECONDITION',
