@@ -359,18 +359,7 @@ class ClusterNodeImpl implements ClusterNode {
       try {
         return await this.send(target, entry, request);
       } catch (error) {
-        if (!(error instanceof SwitchyardError) || this.state === 'stopped') throw error;
-        const next = retryTarget(failureOf(error), {
-          attempt,
-          maxRetries: this.maxRetries,
-          idempotent: entry.idempotent,
-          tried,
-          live: this.liveIds,
-          route: this.routeOf(entry, request.input, request.metadata),
-          finished: request.deadline <= performance.now() || request.signal?.aborted === true,
-        });
-        if (next === undefined) throw error;
-        target = next;
+        target = this.retryTargetOrThrow(error, entry, request, attempt, tried);
       }
     }
   }
@@ -506,16 +495,28 @@ class ClusterNodeImpl implements ClusterNode {
     return session.call(entry.name, request.input, opts);
   }
 
-  /**
-   * Relays a client-stream or bidi call to `target` as one bidi call on the
-   * inter-node connection (the owner's gateway adapts client-stream methods).
-   * Flow control crosses the hop: the next input item is read only once the
-   * owner granted credit for the previous one, so this node holds at most one
-   * item per call and the caller's sends wait as the owner's would.
-   * Cancellation goes both ways: the caller's signal (or a failed input)
-   * cancels the owner's call; the owner's failure ends the input and reaches
-   * the caller as the owner's error (UNAVAILABLE when it died).
-   */
+  /** Where a failed attempt goes next (forward-decision.ts decides); rethrows when nowhere. */
+  private retryTargetOrThrow(
+    error: unknown,
+    entry: MethodEntry,
+    request: ForwardRequest,
+    attempt: number,
+    tried: ReadonlySet<string>,
+  ): string {
+    if (!(error instanceof SwitchyardError) || this.state === 'stopped') throw error;
+    const next = retryTarget(failureOf(error), {
+      attempt,
+      maxRetries: this.maxRetries,
+      idempotent: entry.idempotent,
+      tried,
+      live: this.liveIds,
+      route: this.routeOf(entry, request.input, request.metadata),
+      finished: request.deadline <= performance.now() || request.signal?.aborted === true,
+    });
+    if (next === undefined) throw error;
+    return next;
+  }
+
   /**
    * The owner's session for a streamed-input call, or undefined to run it
    * here. A connect failure sent nothing, so it moves on to the next owner
@@ -538,21 +539,21 @@ class ClusterNodeImpl implements ClusterNode {
         }
         return await this.links.get(info.stream);
       } catch (error) {
-        if (!(error instanceof SwitchyardError) || this.state === 'stopped') throw error;
-        target = retryTarget(failureOf(error), {
-          attempt,
-          maxRetries: this.maxRetries,
-          idempotent: entry.idempotent,
-          tried,
-          live: this.liveIds,
-          route: this.routeOf(entry, request.input, request.metadata),
-          finished: request.deadline <= performance.now() || request.signal?.aborted === true,
-        });
-        if (target === undefined) throw error;
+        target = this.retryTargetOrThrow(error, entry, request, attempt, tried);
       }
     }
   }
 
+  /**
+   * Relays a client-stream or bidi call to `target` as one bidi call on the
+   * inter-node connection (the owner's gateway adapts client-stream methods).
+   * Flow control crosses the hop: the next input item is read only once the
+   * owner granted credit for the previous one, so this node holds at most one
+   * item per call and the caller's sends wait as the owner's would.
+   * Cancellation goes both ways: the caller's signal (or a failed input)
+   * cancels the owner's call; the owner's failure ends the input and reaches
+   * the caller as the owner's error (UNAVAILABLE when it died).
+   */
   private async sendStreaming(
     session: Session,
     entry: MethodEntry,

@@ -187,16 +187,7 @@ export class ClusterRouter implements Session {
     const opened = this.open(method, undefined, options?.metadata, deadline).then((s) =>
       s.clientStream<T>(method, this.attemptOptions(options, deadline)),
     );
-    opened.catch(() => {});
-    return {
-      send: (value) => opened.then((c) => c.send(value)),
-      end: () =>
-        void opened.then(
-          (c) => c.end(),
-          () => {},
-        ),
-      result: opened.then((c) => c.result),
-    };
+    return { ...inputSide(opened), result: opened.then((c) => c.result) };
   }
 
   /** Keyed by metadata (there is no input yet) or by leader; routed once, when opened. */
@@ -205,14 +196,8 @@ export class ClusterRouter implements Session {
     const opened = this.open(method, undefined, options?.metadata, deadline).then((s) =>
       s.bidi<T>(method, this.attemptOptions(options, deadline)),
     );
-    opened.catch(() => {});
     return {
-      send: (value) => opened.then((c) => c.send(value)),
-      end: () =>
-        void opened.then(
-          (c) => c.end(),
-          () => {},
-        ),
+      ...inputSide(opened),
       [Symbol.asyncIterator]: () =>
         (async function* () {
           yield* await opened;
@@ -427,4 +412,24 @@ export class ClusterRouter implements Session {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The sending half of a streamed call whose route is still being chosen:
+ * sends wait for the call to open, and a failure to open reaches the caller
+ * through `send` and the result, never as an unhandled rejection.
+ */
+function inputSide(opened: Promise<{ send(value: unknown): Promise<void>; end(): void }>): {
+  send(value: unknown): Promise<void>;
+  end(): void;
+} {
+  opened.catch(() => {});
+  return {
+    send: (value) => opened.then((c) => c.send(value)),
+    end: () =>
+      void opened.then(
+        (c) => c.end(),
+        () => {},
+      ),
+  };
 }
