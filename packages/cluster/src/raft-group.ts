@@ -46,6 +46,12 @@ export async function startRaftGroup<C, R, Q, A>(
   const storage = lmdbStorage({ dir });
   const transport = createTcpTransport({ id: nodeId, listen: { host, port }, peers: others });
   return createRaftNode<C, R, Q, A>({
+    // The edge already routes replicated calls to the leader, and clients learn
+    // the leader from NOT_LEADER hints. Forwarding inside Raft as well would
+    // hide the leader from them and, when the leader dies mid-forward, turn a
+    // clean refusal (the command never entered the log) into an unknown
+    // outcome. Pass `raft: { forwardProposals: true }` to have it anyway.
+    forwardProposals: false,
     ...(options.raft ?? {}),
     id: nodeId,
     peers: Object.keys(peers),
