@@ -8,6 +8,7 @@ import type {
   Metadata,
   MethodEntry,
 } from '@switchyard/core';
+import { LinkedCallSignal } from '@switchyard/core';
 import {
   createGossip,
   type Gossip,
@@ -665,7 +666,8 @@ class ClusterNodeImpl implements ClusterNode {
       metadata,
       connection: this.connectionOf(call.session),
       deadline: call.deadline,
-      signal: call.signal,
+      // Not `call.signal`: reading it makes an AbortController per forwarded call.
+      signal: new LinkedCallSignal(call).asAbortSignal(),
     });
     // Streamed input always travels as bidi: a client-stream result goes back as one item.
     if (call.kind === 'bidi' && this.byName.get(call.method)?.kind === 'client-stream') {

@@ -80,4 +80,38 @@ group('LinkedCallSignal', () => {
     expect(signal.reason).toBe('gone');
     expect(fired).toBe(1);
   });
+
+  it('watches a source with an abort hook through the hook, at once, never reading its signal', () => {
+    const source: SignalSource & { reads: number } = {
+      reads: 0,
+      get signal(): AbortSignal {
+        this.reads++;
+        return new AbortController().signal;
+      },
+      onAbort: undefined,
+      abortReason: undefined,
+    };
+    const signal = new LinkedCallSignal(source);
+    const listener = (): void => {};
+    signal.addEventListener('abort', listener);
+    expect(typeof source.onAbort).toBe('function');
+    signal.removeEventListener('abort', listener);
+    expect(source.onAbort).toBeUndefined();
+
+    let fired: unknown;
+    signal.addEventListener('abort', (e) => {
+      fired = (e.target as unknown as CallSignal).reason;
+    });
+    source.onAbort?.(new Error('cancelled'));
+    expect(signal.aborted).toBe(true);
+    expect((fired as Error).message).toBe('cancelled');
+    expect(source.reads).toBe(0);
+
+    // Already aborted when watched: fires at once.
+    const gone = new LinkedCallSignal({ ...source, abortReason: new Error('late') });
+    let late = 0;
+    gone.addEventListener('abort', () => late++);
+    expect(gone.aborted).toBe(true);
+    expect(late).toBe(1);
+  });
 });

@@ -66,6 +66,12 @@ export class CallSignal {
 /** Something with a real AbortSignal made on first read (a stream session's IncomingCall). */
 export interface SignalSource {
   readonly signal: AbortSignal;
+  /**
+   * When the source has it (a stream IncomingCall does), a hook it calls once
+   * on abort: watching through it costs a property write, not an AbortController.
+   */
+  onAbort?: ((reason: Error) => void) | undefined;
+  readonly abortReason?: Error | undefined;
 }
 
 const pending = new Set<LinkedCallSignal>();
@@ -80,9 +86,11 @@ function sweep(): void {
 /**
  * A CallSignal for a call whose source makes its AbortSignal lazily (a stream
  * session's IncomingCall). Reading `source.signal` per call would create an
- * AbortController per call; most calls finish within the turn that received
- * them, so only calls still being watched at the end of the turn read it
- * (CANCEL, deadline and disconnect then reach the handler within one turn).
+ * AbortController per call. A source with an `onAbort` hook is watched
+ * through it, at once and for the price of a property write (a forwarded or
+ * slow call is watched for its whole life). Otherwise only calls still being
+ * watched at the end of the turn read `source.signal` (CANCEL, deadline and
+ * disconnect then reach the handler within one turn).
  */
 export class LinkedCallSignal extends CallSignal {
   private linked: AbortSignal | undefined;
@@ -92,6 +100,15 @@ export class LinkedCallSignal extends CallSignal {
   }
 
   protected override onListen(): void {
+    if (this.hooked()) {
+      const reason = this.source.abortReason;
+      if (reason !== undefined) this.abort(reason);
+      else {
+        this.abortHook ??= (r: Error) => this.abort(r);
+        this.source.onAbort = this.abortHook;
+      }
+      return;
+    }
     pending.add(this);
     if (!sweepScheduled) {
       sweepScheduled = true;
@@ -100,8 +117,20 @@ export class LinkedCallSignal extends CallSignal {
   }
 
   protected override onUnlisten(): void {
+    if (this.hooked()) {
+      if (this.source.onAbort === this.abortHook) this.source.onAbort = undefined;
+      return;
+    }
     pending.delete(this);
     this.linked?.removeEventListener('abort', this);
+  }
+
+  /** Made on first use: calls that finish before anyone watches them never need it. */
+  private abortHook: ((reason: Error) => void) | undefined;
+
+  /** The source offers the abort hook (checked per use: a plain object may gain it later). */
+  private hooked(): boolean {
+    return 'onAbort' in this.source;
   }
 
   /** Connects to the source's signal; called once per turn for calls still watched. */

@@ -37,6 +37,15 @@ export interface IncomingCall {
   readonly deadline: number;
   /** Fires on CANCEL from the caller, on the deadline, or when the connection is lost. */
   readonly signal: AbortSignal;
+  /**
+   * The cheap way to watch the same events, where offered (binary sessions):
+   * called once, with the reason, when the call is aborted. One hook per call
+   * (setting it replaces the previous one); reading `signal` instead creates
+   * an AbortController.
+   */
+  onAbort?: ((reason: Error) => void) | undefined;
+  /** The abort reason once aborted, else undefined (present with `onAbort`). */
+  readonly abortReason?: Error | undefined;
   readonly session: Session;
 }
 

@@ -160,7 +160,8 @@ class InCall implements IncomingCall, TimerEntry {
   sendCredit: number;
   creditWaiter: (() => void) | undefined;
   private controller: AbortController | undefined;
-  private abortReason: Error | undefined;
+  abortReason: Error | undefined;
+  onAbort: ((reason: Error) => void) | undefined = undefined;
   _prev?: TimerEntry | undefined;
   _next?: TimerEntry | undefined;
   _slot?: number | undefined;
@@ -196,6 +197,11 @@ class InCall implements IncomingCall, TimerEntry {
     if (this.abortReason) return;
     this.abortReason = reason;
     this.controller?.abort(reason);
+    const hook = this.onAbort;
+    if (hook !== undefined) {
+      this.onAbort = undefined;
+      hook(reason);
+    }
     const w = this.creditWaiter;
     if (w) {
       this.creditWaiter = undefined;
