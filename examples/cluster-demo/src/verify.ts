@@ -1,9 +1,9 @@
 import {
   checkLinearizable,
-  isPending,
   type KvInput,
   kvModel,
   type Operation,
+  withoutUnseenPendingPuts,
 } from '@switchyard/sim';
 
 export type KvOp = Operation<KvInput<string>, unknown>;
@@ -25,7 +25,7 @@ export interface Verdict {
  * `w` must then have been ordered after it.
  */
 export function verify(history: readonly KvOp[], finals: ReadonlyMap<string, unknown>): Verdict {
-  const result = checkLinearizable(kvModel<string>(), withoutUnseenPendingWrites(history), {
+  const result = checkLinearizable(kvModel<string>(), withoutUnseenPendingPuts(history), {
     timeoutMs: 20_000,
     report: false,
   });
@@ -52,26 +52,4 @@ export function verify(history: readonly KvOp[], finals: ReadonlyMap<string, unk
     lost,
     acknowledgedWrites: acknowledged,
   };
-}
-
-/**
- * Drops the pending puts (no answer: they may or may not have happened) whose
- * value no read ever returned. Values are unique, so this changes no verdict:
- * if such a put took effect, no read falls between it and the next write of
- * its key, and the same order without it is a linearization too; the other
- * way, a pending operation may always be left out. It matters for speed: every
- * pending put may take effect at any later point, so each one kept doubles
- * the checker's search, and a failover leaves a hundred or more of them.
- */
-export function withoutUnseenPendingWrites(history: readonly KvOp[]): KvOp[] {
-  const seen = new Set<string>();
-  for (const op of history) {
-    if (op.input.op === 'get' && !isPending(op)) {
-      seen.add(`${op.input.key}\0${String(op.output)}`);
-    }
-  }
-  return history.filter(
-    (op) =>
-      op.input.op !== 'put' || !isPending(op) || seen.has(`${op.input.key}\0${op.input.value}`),
-  );
 }

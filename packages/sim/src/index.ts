@@ -10,6 +10,7 @@ export {
   validateHistory,
 } from './history.js';
 export { type ReportInput, renderHistoryReport, writeHistoryReport } from './history-report.js';
+export { withoutUnseenPendingPuts } from './kv-history.js';
 export { type KvInput, kvModel } from './kv-model.js';
 export { type Latency, sampleLatency } from './latency.js';
 export {
