@@ -362,7 +362,10 @@ export class ClusterRouter implements Session {
       this.leaders[group] = failure.leaderHint ?? null;
     }
     if (failure.code === 'UNAVAILABLE' && target !== undefined) {
-      this.suspects.set(target, performance.now() + this.suspectFor);
+      const now = performance.now();
+      // Expired entries go here, so nodes that left long ago do not pile up.
+      for (const [id, until] of this.suspects) if (until <= now) this.suspects.delete(id);
+      this.suspects.set(target, now + this.suspectFor);
       if (group !== undefined && this.leaders[group] === target) this.leaders[group] = null;
       this.refresh().catch(() => {});
     }
