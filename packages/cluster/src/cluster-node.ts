@@ -95,13 +95,7 @@ export interface ClusterOptions {
   };
 }
 
-/** A forward request that may carry a streamed input (client-stream, bidi). */
-export interface StreamingForwardRequest extends ForwardRequest {
-  readonly inputStream?: AsyncIterable<unknown>;
-}
-
 export interface ClusterNode extends Cluster {
-  forward(nodeId: string, request: StreamingForwardRequest): Promise<unknown>;
   /**
    * What a cluster-aware client needs to route by itself: members with their
    * gateways, the live set, group leaders and every method's routing. Serve
@@ -341,7 +335,7 @@ class ClusterNodeImpl implements ClusterNode {
    * `inputStream` (client-stream, bidi) is relayed with its input streamed
    * under the inter-node connection's flow control.
    */
-  async forward(nodeId: string, request: StreamingForwardRequest): Promise<unknown> {
+  async forward(nodeId: string, request: ForwardRequest): Promise<unknown> {
     const entry = this.byName.get(request.method);
     if (entry === undefined) {
       throw new SwitchyardError('NOT_FOUND', `unknown method ${JSON.stringify(request.method)}`);
@@ -526,7 +520,7 @@ class ClusterNodeImpl implements ClusterNode {
   private async connectForStream(
     nodeId: string,
     entry: MethodEntry,
-    request: StreamingForwardRequest,
+    request: ForwardRequest,
   ): Promise<Session | undefined> {
     const tried = new Set<string>();
     let target: string | undefined = nodeId;
@@ -558,7 +552,7 @@ class ClusterNodeImpl implements ClusterNode {
   private async sendStreaming(
     session: Session,
     entry: MethodEntry,
-    request: StreamingForwardRequest,
+    request: ForwardRequest,
     input: AsyncIterable<unknown>,
   ): Promise<unknown> {
     const remaining = request.deadline - performance.now();
@@ -609,7 +603,7 @@ class ClusterNodeImpl implements ClusterNode {
   }
 
   /** Runs a call on this node, marked so it is not located again. */
-  private runHere(entry: MethodEntry, request: StreamingForwardRequest): Promise<unknown> {
+  private runHere(entry: MethodEntry, request: ForwardRequest): Promise<unknown> {
     const host = this.host;
     if (host === undefined)
       return Promise.reject(new SwitchyardError('UNAVAILABLE', 'cluster not started'));

@@ -14,7 +14,6 @@ export {
   type ClusterTopology,
   createCluster,
   FORWARDED_BY,
-  type StreamingForwardRequest,
 } from './cluster-node.js';
 export {
   ClusterRouter,
