@@ -1,7 +1,8 @@
 /**
  * `pnpm --filter @switchyard/raft bench`: a 3-node cluster in separate
- * processes on 127.0.0.1, LMDB durable (every acknowledged write was
- * flushed on a majority), 256 B values. Measures throughput with many
+ * processes on 127.0.0.1, durable (every acknowledged write was flushed on a
+ * majority: lmdbStorage's default, the write-ahead log in front of LMDB),
+ * 256 B values. Measures throughput with many
  * concurrent proposers, commit latency at low load and at saturation,
  * ReadIndex latency, failover time over repeated leader SIGKILLs, and a raw
  * fsync baseline in the same run. Prints a table, then one JSON line.
@@ -15,6 +16,7 @@ const ids = ['n1', 'n2', 'n3'];
 const SATURATION_MS = Number(process.env.RAFT_BENCH_MS ?? 5000);
 const IN_FLIGHT = Number(process.env.RAFT_BENCH_INFLIGHT ?? 512);
 const FAILOVERS = Number(process.env.RAFT_BENCH_FAILOVERS ?? 7);
+const LOW_LOAD_MS = Number(process.env.RAFT_BENCH_LOW_MS ?? 5000);
 // RAFT_BENCH_ONLY=low-load: just the fsync baseline and the low-load runs (for profiling).
 const ONLY_LOW_LOAD = process.env.RAFT_BENCH_ONLY === 'low-load';
 const value = 'x'.repeat(256);
@@ -114,12 +116,23 @@ console.error(`fsync baseline: ${round(fsync.opsPerS, 0)} ops/s, p50 ${round(fsy
 // RAFT_BENCH_STORAGE=memory runs the same bench without durability, to
 // separate the disk's share of the figures from the rest (not the headline).
 const memory = process.env.RAFT_BENCH_STORAGE === 'memory';
-const cluster = await startProcessCluster(ids, { tickMs: 20, electionTick: 10, memory });
+// RAFT_BENCH_DURABILITY=lmdb: every write awaits LMDB's own flush instead of the WAL's.
+const durability = process.env.RAFT_BENCH_DURABILITY === 'lmdb' ? 'lmdb' : 'wal';
+console.error(`storage: ${memory ? 'memory (not durable)' : `lmdb, durability '${durability}'`}`);
+const cluster = await startProcessCluster(ids, {
+  tickMs: 20,
+  electionTick: 10,
+  memory,
+  durability,
+});
 const clients = new KvClients(cluster.clientPorts);
 try {
   const leader = await findLeader(clients, ids);
-  await sequential(clients, leader, 'kv.put', 300); // warm-up
-  const low = await sequential(clients, leader, 'kv.put', 2000);
+  // Warm-up, so the figures are the steady state rather than the first
+  // seconds of a process: JIT, and LMDB's and the WAL's files grown.
+  await saturate(clients, leader, 1000, IN_FLIGHT);
+  await sequential(clients, leader, 'kv.put', 1000);
+  const low = await sequential(clients, leader, 'kv.put', LOW_LOAD_MS);
   const reads = await sequential(clients, leader, 'kv.get', 1500);
   console.error(`low load: ${low.length} writes, ${reads.length} reads`);
   if (ONLY_LOW_LOAD) {
@@ -189,6 +202,14 @@ async function fullRun(firstLeader: string, low: number[], reads: number[]): Pro
   };
   console.log(`ratios: ${JSON.stringify(ratios)}`);
   console.log(
-    JSON.stringify({ bench: memory ? 'raft/cluster-memory' : 'raft/cluster', results, ratios }),
+    JSON.stringify({
+      bench: memory
+        ? 'raft/cluster-memory'
+        : durability === 'lmdb'
+          ? 'raft/cluster-lmdb-flushed'
+          : 'raft/cluster',
+      results,
+      ratios,
+    }),
   );
 }

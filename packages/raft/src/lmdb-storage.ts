@@ -1,92 +1,25 @@
 import { join } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import { FileSnapshotStore } from './file-snapshot-store.js';
+import { LmdbState } from './lmdb-state.js';
 import type { LogStore, RaftStorage, StableStore } from './storage.js';
-import type { Entry, HardState } from './types.js';
-
-/** Stored entry: [term, kind (0 normal, 1 config), data]. */
-type StoredEntry = [number, 0 | 1, Uint8Array];
-
-/**
- * Log and stable store in one LMDB environment. lmdb-js batches every write
- * issued in the same event-loop turn into one transaction, so a Ready's
- * entries and hard state commit atomically; `sync()` awaits `db.flushed`
- * (commit alone resolves before fsync), so durability costs one flush per
- * Ready batch: group commit.
- */
-class LmdbLogStore implements LogStore {
-  private last = 0;
-
-  constructor(private readonly db: RootDatabase<StoredEntry, number>) {}
-
-  async load(): Promise<Entry[]> {
-    const out: Entry[] = [];
-    for (const { key, value } of this.db.getRange({})) {
-      out.push({
-        index: key,
-        term: value[0],
-        kind: value[1] === 1 ? 'config' : 'normal',
-        data: value[2],
-      });
-    }
-    // Keep only the contiguous run; anything else is left over from a crash mid-compaction.
-    let start = 0;
-    for (let i = 1; i < out.length; i++) {
-      if ((out[i]?.index ?? 0) !== (out[i - 1]?.index ?? 0) + 1) start = i;
-    }
-    const run = out.slice(start);
-    this.last = run[run.length - 1]?.index ?? 0;
-    return run;
-  }
-
-  append(entries: readonly Entry[]): void {
-    const first = entries[0];
-    if (!first) return;
-    for (const e of entries) this.db.put(e.index, [e.term, e.kind === 'config' ? 1 : 0, e.data]);
-    const newLast = first.index + entries.length - 1;
-    for (let i = newLast + 1; i <= this.last; i++) this.db.remove(i);
-    this.last = newLast;
-  }
-
-  compact(index: number): void {
-    for (const key of this.db.getKeys({ end: index + 1 })) this.db.remove(key);
-  }
-
-  clear(): void {
-    for (const key of this.db.getKeys({})) this.db.remove(key);
-    this.last = 0;
-  }
-
-  async sync(): Promise<void> {
-    await this.db.flushed;
-  }
-
-  async close(): Promise<void> {}
-}
-
-class LmdbStableStore implements StableStore {
-  constructor(private readonly db: RootDatabase<HardState, string>) {}
-
-  async load(): Promise<HardState | null> {
-    return this.db.get('hs') ?? null;
-  }
-
-  save(hardState: HardState): void {
-    this.db.put('hs', hardState);
-  }
-
-  async sync(): Promise<void> {
-    await this.db.flushed;
-  }
-
-  async close(): Promise<void> {}
-}
+import { WalFrontedLmdb, type WalOptions } from './wal-storage.js';
 
 export interface LmdbStorageOptions {
-  /** Directory for the LMDB environment (`raft.mdb`) and snapshots (`snapshots/`). */
+  /** Directory for the LMDB environment (`raft.mdb`), the WAL (`wal/`) and snapshots (`snapshots/`). */
   readonly dir: string;
   /** LMDB map size in bytes. Default 1 GiB. */
   readonly mapSize?: number;
+  /**
+   * What a durable write waits for.
+   * - `'wal'` (default): one fdatasync of a write-ahead log; LMDB is
+   *   checkpointed from the WAL in the background (see wal-storage.ts).
+   * - `'lmdb'`: `await db.flushed` on every write: an LMDB commit, which costs
+   *   two device flushes (data pages, then the meta page).
+   */
+  readonly durability?: 'wal' | 'lmdb';
+  /** WAL tuning (`durability: 'wal'` only). */
+  readonly wal?: WalOptions;
 }
 
 export interface LmdbStorage extends RaftStorage {
@@ -101,16 +34,70 @@ export function lmdbStorage(options: LmdbStorageOptions): LmdbStorage {
     // Values are written once and read at restart: compression would only cost CPU.
     compression: false,
   });
-  const logDb = root.openDB<StoredEntry, number>({ name: 'log' });
-  const stableDb = root.openDB<HardState, string>({ name: 'stable' });
+  const state = new LmdbState(
+    root,
+    root.openDB({ name: 'log' }) as unknown as RootDatabase<never, number>,
+    root.openDB({ name: 'stable' }) as unknown as RootDatabase<never, string>,
+  );
   const snapshots = new FileSnapshotStore(join(options.dir, 'snapshots'));
+  if ((options.durability ?? 'wal') === 'wal') {
+    const fronted = new WalFrontedLmdb(state, join(options.dir, 'wal'), options.wal);
+    return { log: fronted.log, stable: fronted.stable, snapshots, close: () => fronted.close() };
+  }
   return {
-    log: new LmdbLogStore(logDb as unknown as RootDatabase<StoredEntry, number>),
-    stable: new LmdbStableStore(stableDb as unknown as RootDatabase<HardState, string>),
+    log: new FlushedLogStore(state),
+    stable: new FlushedStableStore(state),
     snapshots,
-    async close() {
-      await root.flushed;
-      await root.close();
-    },
+    close: () => state.close(),
   };
+}
+
+/**
+ * `durability: 'lmdb'`: writes go straight to LMDB; lmdb-js batches every
+ * write issued in one event-loop turn into one transaction, so a Ready's
+ * entries and hard state commit atomically, and `sync()` awaits `db.flushed`
+ * (group commit: one flush per Ready batch).
+ */
+class FlushedLogStore implements LogStore {
+  constructor(private readonly state: LmdbState) {}
+
+  async load() {
+    return this.state.readEntries();
+  }
+
+  append(entries: Parameters<LogStore['append']>[0]): void {
+    this.state.append(entries);
+  }
+
+  compact(index: number): void {
+    this.state.compact(index);
+  }
+
+  clear(): void {
+    this.state.clear();
+  }
+
+  sync(): Promise<void> {
+    return this.state.flushed();
+  }
+
+  async close(): Promise<void> {}
+}
+
+class FlushedStableStore implements StableStore {
+  constructor(private readonly state: LmdbState) {}
+
+  async load() {
+    return this.state.readHardState();
+  }
+
+  save(hardState: Parameters<StableStore['save']>[0]): void {
+    this.state.saveHardState(hardState);
+  }
+
+  sync(): Promise<void> {
+    return this.state.flushed();
+  }
+
+  async close(): Promise<void> {}
 }

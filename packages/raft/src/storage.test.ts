@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileSnapshotStore } from './file-snapshot-store.js';
 import { lmdbStorage } from './lmdb-storage.js';
@@ -60,21 +62,133 @@ describe('log stores', () => {
     );
   });
 
-  it('LMDB: the same contract, across reopening the environment', async () => {
-    const dir = tmp();
-    let storage = lmdbStorage({ dir });
-    await logContract(
-      () => storage.log,
-      async () => {
-        await storage.close();
-        storage = lmdbStorage({ dir });
-      },
+  for (const durability of ['wal', 'lmdb'] as const) {
+    it(`LMDB (durability '${durability}'): the same contract, across reopening`, async () => {
+      const dir = tmp();
+      const open = () => lmdbStorage({ dir, durability });
+      let storage = open();
+      await storage.log.load();
+      await logContract(
+        () => storage.log,
+        async () => {
+          await storage.close();
+          storage = open();
+        },
+      );
+      storage.stable.save({ term: 3, vote: 'b', commit: 2 });
+      await storage.stable.sync();
+      await storage.close();
+      storage = open();
+      expect(await storage.stable.load()).toEqual({ term: 3, vote: 'b', commit: 2 });
+      await storage.close();
+    });
+  }
+});
+
+describe('LMDB fronted by the write-ahead log', () => {
+  const here = dirname(fileURLToPath(import.meta.url));
+
+  /** Runs the crash writer until it has synced past `atLeast`, SIGKILLs it, returns its last report. */
+  async function killWriter(dir: string, checkpointMs: number, atLeast: number) {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(here, '../test/storage-crash-writer.ts'),
+        JSON.stringify({ dir, checkpointMs }),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    storage.stable.save({ term: 3, vote: 'b', commit: 2 });
-    await storage.stable.sync();
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+    });
+    const last = await new Promise<{ index: number; term: number }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`writer stalled: ${err}`)), 20_000);
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        const lines = out.trim().split('\n');
+        const m = /^synced (\d+) (\d+)$/.exec(lines.at(-1) ?? '');
+        if (m && Number(m[1]) >= atLeast) {
+          clearTimeout(timer);
+          child.kill('SIGKILL');
+          resolve({ index: Number(m[1]), term: Number(m[2]) });
+        }
+      });
+      child.on('exit', () => clearTimeout(timer));
+    });
+    await new Promise((r) => child.once('exit', r));
+    // What it printed after `last` was synced too: take the newest report.
+    const reports = out
+      .trim()
+      .split('\n')
+      .map((l) => /^synced (\d+) (\d+)$/.exec(l))
+      .filter((m) => m);
+    const newest = reports.at(-1) as RegExpExecArray;
+    return {
+      index: Math.max(last.index, Number(newest[1])),
+      term: Math.max(last.term, Number(newest[2])),
+    };
+  }
+
+  async function expectRecovered(dir: string, synced: { index: number; term: number }) {
+    const storage = lmdbStorage({ dir });
+    const entries = await storage.log.load();
+    const hs = await storage.stable.load();
     await storage.close();
-    storage = lmdbStorage({ dir });
-    expect(await storage.stable.load()).toEqual({ term: 3, vote: 'b', commit: 2 });
+    // Everything synced is back (more may be: a batch can land before its report).
+    expect(entries[0]?.index).toBe(1);
+    expect(entries.length).toBeGreaterThanOrEqual(synced.index);
+    entries.forEach((e, i) => {
+      expect(e.index).toBe(i + 1);
+      expect(new TextDecoder().decode(e.data)).toBe(`entry ${i + 1}`);
+    });
+    expect(hs?.term ?? 0).toBeGreaterThanOrEqual(synced.term);
+    return entries.length;
+  }
+
+  it('a SIGKILLed writer loses nothing it synced: WAL only, no checkpoint reached LMDB', async () => {
+    const dir = tmp();
+    const synced = await killWriter(dir, 3_600_000, 300);
+    const recovered = await expectRecovered(dir, synced);
+    // Recovery moved everything into LMDB; a second restart sees the same log.
+    expect(await expectRecovered(dir, synced)).toBe(recovered);
+  }, 30_000);
+
+  it('a SIGKILLed writer loses nothing it synced: checkpoints every 5 ms, restarted twice', async () => {
+    const dir = tmp();
+    const first = await killWriter(dir, 5, 500);
+    await expectRecovered(dir, first);
+    // The writer resumes from the recovered log, and is killed again.
+    const second = await killWriter(dir, 5, first.index + 500);
+    await expectRecovered(dir, second);
+    // Checkpoints released old segments: the WAL holds only recent ones.
+    expect(readdirSync(join(dir, 'wal')).filter((n) => n.endsWith('.wal')).length).toBeLessThan(6);
+  }, 30_000);
+
+  it('bounded: when LMDB falls behind by maxPendingBytes, sync() waits for a checkpoint', async () => {
+    const dir = tmp();
+    const storage = lmdbStorage({
+      dir,
+      wal: {
+        checkpointMs: 3_600_000,
+        checkpointBytes: 1 << 30,
+        maxPendingBytes: 4096,
+        segmentBytes: 4096,
+      },
+    });
+    await storage.log.load();
+    for (let i = 1; i <= 200; i++) {
+      storage.log.append([e(i, 1, 'x'.repeat(100))]);
+      await storage.log.sync();
+    }
+    // Without the bound nothing would be checkpointed (the timer is an hour):
+    // every segment would still be on disk, 200 × 116 B ≈ 6 segments.
+    expect(
+      readdirSync(join(dir, 'wal')).filter((n) => n.endsWith('.wal')).length,
+    ).toBeLessThanOrEqual(3);
     await storage.close();
   });
 });

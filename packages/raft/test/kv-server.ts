@@ -22,13 +22,15 @@ interface Config {
   electionTick?: number;
   /** Not durable: in-memory log (to separate disk cost from the rest in benches). */
   memory?: boolean;
+  /** lmdbStorage's `durability` (default 'wal'). */
+  durability?: 'wal' | 'lmdb';
 }
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as Config;
 const raftPort = Number((cfg.peers[cfg.id] ?? '').split(':')[1]);
 const storage = cfg.memory
   ? { ...memoryStorage(), close: async () => {} }
-  : lmdbStorage({ dir: cfg.dir });
+  : lmdbStorage({ dir: cfg.dir, durability: cfg.durability ?? 'wal' });
 const sm = new KvStateMachine();
 const node = await createRaftNode<KvCommand, unknown, string, unknown>({
   id: cfg.id,
