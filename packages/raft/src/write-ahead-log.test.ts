@@ -203,6 +203,29 @@ describe('WriteAheadLog', () => {
     await again.wal.close();
   });
 
+  it('cuts off records past a gap, so reused seqs can never meet stale ones', async () => {
+    const dir = tmp();
+    const opts = { dir, segmentBytes: 64 };
+    const first = WriteAheadLog.open(opts, 0).wal;
+    for (const s of ['one', 'two', 'three']) {
+      first.append(bytes(`${s}-${'o'.repeat(30)}`));
+      await first.sync(); // one record a segment
+    }
+    await first.close();
+    truncateSync(join(dir, segments(dir)[1] as string), 10); // record 2 torn, 3 intact
+    const second = WriteAheadLog.open(opts, 0);
+    expect(second.records.map((r) => r.seq)).toEqual([1]);
+    expect(second.wal.append(bytes(`TWO-${'n'.repeat(30)}`))).toBe(2);
+    await second.wal.sync();
+    expect(second.wal.append(bytes(`THREE-${'n'.repeat(30)}`))).toBe(3);
+    await second.wal.close();
+    // A checkpoint now covers seq 2: recovery wants seq 3, and must find the
+    // new record 3, never the stale one written before the first crash.
+    const third = WriteAheadLog.open(opts, 2);
+    expect(third.records.map(text)).toEqual([`THREE-${'n'.repeat(30)}`]);
+    await third.wal.close();
+  });
+
   it('random crashes: every synced record survives, and what survives is a prefix', async () => {
     const seed = Number(process.env.SEED ?? Date.now() % 1_000_000);
     console.log(`write-ahead-log random crashes: SEED=${seed}`);

@@ -2,6 +2,7 @@ import {
   closeSync,
   fdatasync,
   fsyncSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -28,9 +29,10 @@ import { crc32 } from 'node:zlib';
  * allocated blocks and need not commit file-size metadata through the ext4
  * journal; a zero length marks the end. A torn or corrupt record ends its
  * segment, and only the unbroken run of seqs after the caller's checkpoint is
- * returned, so a crash can lose only writes that no `sync` had confirmed.
- * After open, writing starts in a fresh segment: nothing is ever written
- * after a torn record, where stale bytes could be mistaken for new records.
+ * returned, so a crash can lose only writes that no `sync` had confirmed;
+ * anything past a gap in that run is cut off at open. After open, writing
+ * starts in a fresh segment: nothing is ever written after a torn record,
+ * where stale bytes could be mistaken for new records.
  */
 export interface WriteAheadLogOptions {
   readonly dir: string;
@@ -87,8 +89,9 @@ export class WriteAheadLog {
     options: WriteAheadLogOptions,
     afterSeq: number,
   ): { wal: WriteAheadLog; records: WalRecord[] } {
-    mkdirSync(options.dir, { recursive: true });
-    const numbers = readdirSync(options.dir)
+    const { dir } = options;
+    mkdirSync(dir, { recursive: true });
+    const numbers = readdirSync(dir)
       .map((name) => SEGMENT.exec(name))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => Number(m[1]))
@@ -96,18 +99,31 @@ export class WriteAheadLog {
     const records: WalRecord[] = [];
     let expected = afterSeq + 1;
     const old: Segment[] = [];
-    for (const n of numbers) {
+    for (const [i, n] of numbers.entries()) {
+      const path = join(dir, segmentName(n));
       let lastSeq = 0;
-      for (const r of readSegment(join(options.dir, segmentName(n)))) {
+      let gapAt = -1;
+      for (const r of readSegment(path)) {
+        if (r.seq > afterSeq && r.seq !== expected) {
+          gapAt = r.offset;
+          break;
+        }
         lastSeq = r.seq;
         if (r.seq === expected) {
-          records.push(r);
+          records.push({ seq: r.seq, payload: r.payload });
           expected++;
         }
       }
       old.push({ n, fd: -1, lastSeq });
+      if (gapAt >= 0) {
+        // Records past a gap were never confirmed (the flush that wrote them
+        // did not finish). Cut them off now, before new records reuse their
+        // seqs, so a later recovery can never mistake them for new ones.
+        cutAfter(dir, path, gapAt, numbers.slice(i + 1).map(segmentName));
+        break;
+      }
     }
-    const wal = new WriteAheadLog(options, (numbers.at(-1) ?? 0) + 1, expected - 1);
+    const wal = new WriteAheadLog(options, (old.at(-1)?.n ?? 0) + 1, expected - 1);
     wal.sealed.push(...old);
     return { wal, records };
   }
@@ -249,12 +265,7 @@ export class WriteAheadLog {
       closeSync(openSync(path, 'w'));
     }
     // The new name must be durable before any record in it is confirmed.
-    const dfd = openSync(this.dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
+    syncDir(this.dir);
     return { n, fd: openSync(path, 'r+'), lastSeq: 0 };
   }
 
@@ -293,9 +304,9 @@ function checksum(seq: number, payload: Uint8Array): number {
 }
 
 /** The intact records of one segment, in order, up to the first torn or zero one. */
-function readSegment(path: string): WalRecord[] {
+function readSegment(path: string): (WalRecord & { offset: number })[] {
   const buf = readFileSync(path);
-  const out: WalRecord[] = [];
+  const out: (WalRecord & { offset: number })[] = [];
   let off = 0;
   while (off + HEADER <= buf.length) {
     const len = buf.readUInt32LE(off);
@@ -303,8 +314,30 @@ function readSegment(path: string): WalRecord[] {
     const seq = Number(buf.readBigUInt64LE(off + 8));
     const payload = buf.subarray(off + HEADER, off + HEADER + len);
     if (checksum(seq, payload) !== buf.readUInt32LE(off + 4)) break;
-    out.push({ seq, payload });
+    out.push({ seq, payload, offset: off });
     off += HEADER + len;
   }
   return out;
+}
+
+/** Truncates `path` at `offset` and deletes the segments after it, durably. */
+function cutAfter(dir: string, path: string, offset: number, later: string[]): void {
+  const fd = openSync(path, 'r+');
+  try {
+    ftruncateSync(fd, offset);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  for (const name of later) unlinkSync(join(dir, name));
+  syncDir(dir);
+}
+
+function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
