@@ -16,6 +16,7 @@ type StableValue = HardState | number;
 export class LmdbState {
   /** Highest log index written (to drop a replaced suffix). */
   private last: number;
+  private closing: Promise<void> | null = null;
 
   constructor(
     private readonly root: RootDatabase<unknown, string>,
@@ -87,8 +88,12 @@ export class LmdbState {
     await this.root.flushed;
   }
 
-  async close(): Promise<void> {
-    await this.root.flushed;
-    await this.root.close();
+  /** Flushes and closes the environment (once; later calls share the first). */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.root.flushed;
+      await this.root.close();
+    })();
+    return this.closing;
   }
 }

@@ -81,7 +81,10 @@ class FlushedLogStore implements LogStore {
     return this.state.flushed();
   }
 
-  async close(): Promise<void> {}
+  // RaftNode.close() closes its stores: either one closes the environment.
+  close(): Promise<void> {
+    return this.state.close();
+  }
 }
 
 class FlushedStableStore implements StableStore {
@@ -99,5 +102,7 @@ class FlushedStableStore implements StableStore {
     return this.state.flushed();
   }
 
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    return this.state.close();
+  }
 }

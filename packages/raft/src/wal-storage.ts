@@ -40,6 +40,7 @@ export class WalFrontedLmdb {
   private timer: NodeJS.Timeout | null = null;
   private checkpointing: Promise<void> | null = null;
   private failure: Error | null = null;
+  private closing: Promise<void> | null = null;
   private readonly checkpointMs: number;
   private readonly checkpointBytes: number;
   private readonly maxPendingBytes: number;
@@ -77,7 +78,8 @@ export class WalFrontedLmdb {
       compact: (index: number) => this.write([2, index]),
       clear: () => this.write([3]),
       sync: () => this.sync(),
-      close: async () => {},
+      // RaftNode.close() closes its stores: either one closes everything.
+      close: () => this.close(),
     };
     this.stable = {
       load: async () => {
@@ -86,20 +88,23 @@ export class WalFrontedLmdb {
       },
       save: (hardState: HardState) => this.write([1, hardState]),
       sync: () => this.sync(),
-      close: async () => {},
+      close: () => this.close(),
     };
   }
 
-  /** Checkpoints what is pending, then closes the WAL and LMDB. */
-  async close(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    if (!this.failure) {
-      await this.wal.sync().catch(() => {});
-      await this.checkpoint();
-    }
-    await this.wal.close();
-    await this.state.close();
+  /** Checkpoints what is pending, then closes the WAL and LMDB (once). */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      if (!this.failure) {
+        await this.wal.sync().catch(() => {});
+        await this.checkpoint();
+      }
+      await this.wal.close();
+      await this.state.close();
+    })();
+    return this.closing;
   }
 
   private write(op: Op): void {

@@ -7,36 +7,15 @@ import {
   openSync,
   readdirSync,
   readFileSync,
-  renameSync,
-  rmSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { open as openAsync } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
-/**
- * An append-only, checksummed record file: what makes a Raft write durable
- * with ONE fdatasync. (A durable LMDB commit costs two device flushes, data
- * pages then meta page; see README, Storage.) Records are buffered by
- * `append`, written and flushed by `sync` (group commit: every caller waiting
- * at the time shares one fdatasync), and read back once at open.
- *
- * Layout: numbered segment files `<n>.wal`. A record is a 16-byte header
- * (payload length u32, CRC-32 u32 over seq and payload, seq u64) and the
- * payload. Segments are zero-filled ahead of use, so a flush overwrites
- * allocated blocks and need not commit file-size metadata through the ext4
- * journal; a zero length marks the end. A torn or corrupt record ends its
- * segment, and only the unbroken run of seqs after the caller's checkpoint is
- * returned, so a crash can lose only writes that no `sync` had confirmed;
- * anything past a gap in that run is cut off at open. After open, writing
- * starts in a fresh segment: nothing is ever written after a torn record,
- * where stale bytes could be mistaken for new records.
- */
 export interface WriteAheadLogOptions {
   readonly dir: string;
-  /** Bytes per segment (preallocated). Default 16 MiB. */
+  /** Bytes per segment. Default 16 MiB. */
   readonly segmentBytes?: number | undefined;
 }
 
@@ -47,7 +26,6 @@ export interface WalRecord {
 
 const HEADER = 16;
 const SEGMENT = /^(\d{16})\.wal$/;
-const PREPARED = 'prepared.wal.tmp';
 const segmentName = (n: number) => `${String(n).padStart(16, '0')}.wal`;
 
 interface Segment {
@@ -57,6 +35,24 @@ interface Segment {
   lastSeq: number;
 }
 
+/**
+ * An append-only, checksummed record file: what makes a Raft write durable
+ * with ONE fdatasync. (A durable LMDB commit costs two device flushes, data
+ * pages then meta page; see README, Storage.) Records are buffered by
+ * `append`, written and flushed by `sync` (group commit: every caller waiting
+ * at the time shares one fdatasync), and read back once at open.
+ *
+ * Layout: numbered segment files `<n>.wal`. A record is a 16-byte header
+ * (payload length u32, CRC-32 u32 over seq and payload, seq u64) and the
+ * payload; a zero length or the end of the file ends a segment. (Zero-filling
+ * segments ahead of use, to spare each flush a file-size update, measured no
+ * better here: the extra writes cost more than they saved.) A torn or corrupt
+ * record ends its segment, and only the unbroken run of seqs after the
+ * caller's checkpoint is returned, so a crash can lose only writes that no `sync` had confirmed;
+ * anything past a gap in that run is cut off at open. After open, writing
+ * starts in a fresh segment: nothing is ever written after a torn record,
+ * where stale bytes could be mistaken for new records.
+ */
 export class WriteAheadLog {
   /** fdatasync calls so far (tests assert group commit with it). */
   syncCount = 0;
@@ -76,8 +72,6 @@ export class WriteAheadLog {
   private syncedSeq: number;
   private syncing: Promise<void> | null = null;
   private failure: Error | null = null;
-  private preparing: Promise<void> | null = null;
-  private prepared = false;
   private closed = false;
 
   /**
@@ -134,7 +128,6 @@ export class WriteAheadLog {
     this.nextSeq = lastSeq + 1;
     this.writtenSeq = lastSeq;
     this.syncedSeq = lastSeq;
-    rmSync(join(this.dir, PREPARED), { force: true });
     this.current = this.createSegment(firstSegment);
   }
 
@@ -200,7 +193,6 @@ export class WriteAheadLog {
     if (this.closed) return;
     if (!this.failure) await this.sync().catch(() => {});
     this.closed = true;
-    await this.preparing?.catch(() => {});
     for (const s of [...this.sealed, this.current]) if (s.fd >= 0) closeSync(s.fd);
   }
 
@@ -224,7 +216,6 @@ export class WriteAheadLog {
     this.current.lastSeq = seqs;
     this.writtenSeq = seqs;
     this.dirty.add(this.current);
-    if (!this.prepared && !this.preparing && this.position * 2 > this.segmentBytes) this.prepare();
   }
 
   private flushDirty(): Promise<void> {
@@ -249,7 +240,7 @@ export class WriteAheadLog {
     );
   }
 
-  /** Seals the current segment and continues in the next (prepared if ready). */
+  /** Seals the current segment and continues in a new one. */
   private roll(): void {
     this.sealed.push(this.current);
     this.current = this.createSegment(this.current.n + 1);
@@ -258,42 +249,10 @@ export class WriteAheadLog {
 
   private createSegment(n: number): Segment {
     const path = join(this.dir, segmentName(n));
-    if (this.prepared) {
-      renameSync(join(this.dir, PREPARED), path);
-      this.prepared = false;
-    } else {
-      closeSync(openSync(path, 'w'));
-    }
+    closeSync(openSync(path, 'w'));
     // The new name must be durable before any record in it is confirmed.
     syncDir(this.dir);
     return { n, fd: openSync(path, 'r+'), lastSeq: 0 };
-  }
-
-  /** Zero-fills the next segment in the background (half-way through this one). */
-  private prepare(): void {
-    const path = join(this.dir, PREPARED);
-    const size = this.segmentBytes;
-    this.preparing = (async () => {
-      const file = await openAsync(path, 'w');
-      try {
-        const chunk = Buffer.alloc(Math.min(size, 1 << 20));
-        for (let off = 0; off < size; off += chunk.length) {
-          await file.write(chunk, 0, Math.min(chunk.length, size - off), off);
-        }
-        await file.datasync();
-      } finally {
-        await file.close();
-      }
-    })().then(
-      () => {
-        this.preparing = null;
-        if (!this.closed) this.prepared = true;
-      },
-      () => {
-        // Only an optimisation: without it the next segment grows as it is written.
-        this.preparing = null;
-      },
-    );
   }
 }
 
