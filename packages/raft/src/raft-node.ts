@@ -611,7 +611,13 @@ export class RaftNode<
       storage.stable.save(this.unsavedHardState);
       this.unsavedHardState = null;
     }
-    const durable = wrote ? Promise.all([storage.log.sync(), storage.stable.sync()]) : null;
+    // An idle follower's acknowledgement waits for this write and nothing
+    // else, so it may flush inline (see SyncOptions). A leader flushes in the
+    // background, and so does a follower with a flush already in flight: it is
+    // streaming, and blocking would stall the next batch (measured: saturation
+    // throughput fell ~20% when every follower flush was inline).
+    const sync = { inline: !this.isLeader && this.outstanding === 0 };
+    const durable = wrote ? Promise.all([storage.log.sync(sync), storage.stable.sync(sync)]) : null;
     for (const e of rd.committedEntries) this.applyEntry(e);
     for (const rs of rd.readStates) {
       const reads = this.readsInFlight.get(rs.context);

@@ -14,17 +14,27 @@ export interface LogStore {
   compact(index: number): void;
   /** Drops every entry (a snapshot from the leader replaced the log). */
   clear(): void;
-  /** Resolves once every earlier write is durable (fsync). */
-  sync(): Promise<void>;
+  /** Resolves once every earlier write is durable (fsync). See SyncOptions. */
+  sync(options?: SyncOptions): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface SyncOptions {
+  /**
+   * The caller has nothing else to do until the write is durable (a
+   * follower: its acknowledgement waits for it), so the store may flush on
+   * the calling thread and spare the hand-offs to a worker thread and back.
+   * A leader must not: acknowledgements and reads arrive while it flushes.
+   */
+  readonly inline?: boolean;
 }
 
 /** Term, vote and commit index: a node must never vote twice in a term. */
 export interface StableStore {
   load(): Promise<HardState | null>;
   save(hardState: HardState): void;
-  /** Resolves once every earlier write is durable. */
-  sync(): Promise<void>;
+  /** Resolves once every earlier write is durable. See SyncOptions. */
+  sync(options?: SyncOptions): Promise<void>;
   close(): Promise<void>;
 }
 

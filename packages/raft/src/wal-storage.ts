@@ -1,6 +1,6 @@
 import { defaultCodec } from '@switchyard/codec';
 import type { LmdbState } from './lmdb-state.js';
-import type { LogStore, StableStore } from './storage.js';
+import type { LogStore, StableStore, SyncOptions } from './storage.js';
 import type { Entry, HardState } from './types.js';
 import { WriteAheadLog } from './write-ahead-log.js';
 
@@ -77,7 +77,7 @@ export class WalFrontedLmdb {
         this.write([0, entries.map((e) => [e.index, e.term, e.kind === 'config' ? 1 : 0, e.data])]),
       compact: (index: number) => this.write([2, index]),
       clear: () => this.write([3]),
-      sync: () => this.sync(),
+      sync: (options?: SyncOptions) => this.sync(options),
       // RaftNode.close() closes its stores: either one closes everything.
       close: () => this.close(),
     };
@@ -87,7 +87,7 @@ export class WalFrontedLmdb {
         return this.state.readHardState();
       },
       save: (hardState: HardState) => this.write([1, hardState]),
-      sync: () => this.sync(),
+      sync: (options?: SyncOptions) => this.sync(options),
       close: () => this.close(),
     };
   }
@@ -125,9 +125,9 @@ export class WalFrontedLmdb {
     }
   }
 
-  private async sync(): Promise<void> {
+  private async sync(options?: SyncOptions): Promise<void> {
     if (this.failure) throw this.failure;
-    await this.wal.sync();
+    await this.wal.sync(options);
     // Bounded memory: when LMDB falls this far behind, writers wait for it.
     while (this.pendingBytes > this.maxPendingBytes && !this.failure) await this.checkpoint();
     if (this.failure) throw this.failure;

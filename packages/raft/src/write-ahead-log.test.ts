@@ -155,6 +155,30 @@ describe('WriteAheadLog', () => {
     await again.wal.close();
   });
 
+  it('inline sync flushes on the calling thread: durable when it resolves, nothing left dirty', async () => {
+    const dir = tmp();
+    const { wal } = WriteAheadLog.open({ dir }, 0);
+    wal.append(bytes('inline-1'));
+    wal.append(bytes('inline-2'));
+    const flushed = wal.sync({ inline: true });
+    // Already on disk when the call returns, before any await.
+    expect(wal.durableSeq).toBe(2);
+    await flushed;
+    expect(wal.syncCount).toBe(1);
+    wal.append(bytes('background'));
+    const later = wal.sync();
+    expect(wal.durableSeq).toBe(2); // the default flushes on the libuv pool
+    await later;
+    expect(wal.durableSeq).toBe(3);
+    expect(wal.syncCount).toBe(2);
+    await wal.sync(); // nothing new: no further flush
+    expect(wal.syncCount).toBe(2);
+    await wal.close();
+    const again = WriteAheadLog.open({ dir }, 0);
+    expect(again.records.map(text)).toEqual(['inline-1', 'inline-2', 'background']);
+    await again.wal.close();
+  });
+
   it('rejects an empty record and use after close', async () => {
     const dir = tmp();
     const { wal } = WriteAheadLog.open({ dir }, 0);

@@ -1,6 +1,7 @@
 import {
   closeSync,
   fdatasync,
+  fdatasyncSync,
   fsyncSync,
   ftruncateSync,
   mkdirSync,
@@ -12,6 +13,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import type { SyncOptions } from './storage.js';
 
 export interface WriteAheadLogOptions {
   readonly dir: string;
@@ -153,15 +155,22 @@ export class WriteAheadLog {
     return this.nextSeq - 1;
   }
 
+  /** The seq of the last record known to be on disk. */
+  get durableSeq(): number {
+    return this.syncedSeq;
+  }
+
   /**
    * Writes buffered records and resolves once every record appended before
-   * the call is on disk. Concurrent callers share fdatasyncs. A failed
+   * the call is on disk. Concurrent callers share fdatasyncs; `inline`
+   * flushes on the calling thread instead (see SyncOptions). A failed
    * fdatasync fails this and every later call: the page cache may have
    * dropped the data, so retrying could confirm a write that is gone.
    */
-  async sync(): Promise<void> {
+  async sync(options: SyncOptions = {}): Promise<void> {
     this.assertOpen();
     this.writeBuffered();
+    if (options.inline) this.flushDirtyInline();
     const target = this.writtenSeq;
     while (this.syncedSeq < target) {
       if (this.failure) throw this.failure;
@@ -216,6 +225,20 @@ export class WriteAheadLog {
     this.current.lastSeq = seqs;
     this.writtenSeq = seqs;
     this.dirty.add(this.current);
+  }
+
+  /** fdatasync on this thread: no hand-off to the libuv pool and back. */
+  private flushDirtyInline(): void {
+    if (this.failure || this.dirty.size === 0) return;
+    const segments = [...this.dirty];
+    this.dirty.clear();
+    this.syncCount += segments.length;
+    try {
+      for (const s of segments) fdatasyncSync(s.fd);
+      this.syncedSeq = this.writtenSeq;
+    } catch (err) {
+      this.failure = new Error(`write-ahead log fdatasync failed: ${(err as Error).message}`);
+    }
   }
 
   private flushDirty(): Promise<void> {
