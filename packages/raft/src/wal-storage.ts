@@ -14,7 +14,7 @@ type Op =
 export interface WalOptions {
   /** Bytes per WAL segment. Default 16 MiB. */
   readonly segmentBytes?: number;
-  /** Longest a write waits in the WAL before it is checkpointed into LMDB. Default 100 ms. */
+  /** Longest a write waits in the WAL before it is checkpointed into LMDB. Default 1 s. */
   readonly checkpointMs?: number;
   /** Checkpoint at once when this many bytes wait. Default 4 MiB. */
   readonly checkpointBytes?: number;
@@ -53,7 +53,7 @@ export class WalFrontedLmdb {
     dir: string,
     options: WalOptions = {},
   ) {
-    this.checkpointMs = options.checkpointMs ?? 100;
+    this.checkpointMs = options.checkpointMs ?? 1000;
     this.checkpointBytes = options.checkpointBytes ?? 4 << 20;
     this.maxPendingBytes = options.maxPendingBytes ?? 64 << 20;
     // Recovery: replay the records past LMDB's checkpoint into LMDB. The old
