@@ -3,7 +3,8 @@
  * `RAFT_TRACE=/tmp/t.log RAFT_BENCH_ONLY=low-load pnpm --filter @switchyard/raft bench`,
  * then `tsx bench/trace-report.ts /tmp/t.log`. Joins the lines of the three
  * processes by log index (wall-clock ms; see src/stage-trace.ts) and prints
- * the median and p99 of each step, relative to the leader's `propose`.
+ * the median and p99 of each step, relative to the leader's `propose`, for
+ * the entries proposed one at a time (the low-load run).
  */
 import { readFileSync } from 'node:fs';
 
@@ -27,11 +28,19 @@ const add = (name: string, v: number | undefined) => {
   if (!l) steps.set(name, (l = []));
   l.push(v);
 };
-for (const m of byIndex.values()) {
-  const proposeKey = [...m.keys()].find((k) => k.endsWith(' propose'));
-  if (!proposeKey) continue;
-  const leader = proposeKey.split(' ')[0] as string;
-  const t0 = m.get(proposeKey) as number;
+const proposal = (m: Map<string, number> | undefined) => {
+  const key = m && [...m.keys()].find((k) => k.endsWith(' propose'));
+  return key ? { leader: key.split(' ')[0] as string, at: m.get(key) as number } : null;
+};
+for (const [index, m] of byIndex) {
+  const p = proposal(m);
+  if (!p) continue;
+  const { leader, at: t0 } = p;
+  // Low load only: skip entries proposed while the previous one was still
+  // pending (the bench's saturation warm-up and run), which batch and queue.
+  const prev = byIndex.get(index - 1);
+  const prevAnswered = prev?.get(`${proposal(prev)?.leader} applied`);
+  if (prevAnswered === undefined || prevAnswered > t0) continue;
   const at = (k: string) => {
     const v = m.get(k);
     return v === undefined ? undefined : v - t0;
@@ -59,5 +68,7 @@ const pct = (xs: number[], p: number) => {
 };
 console.log('| stage (ms after propose) | n | p50 | p99 |');
 console.log('|---|---:|---:|---:|');
-for (const [name, xs] of steps)
+// In the order of the commit path (the map holds them in first-seen order).
+const byMedian = [...steps].sort((a, b) => pct(a[1], 50) - pct(b[1], 50));
+for (const [name, xs] of byMedian)
   console.log(`| ${name} | ${xs.length} | ${pct(xs, 50).toFixed(3)} | ${pct(xs, 99).toFixed(3)} |`);
