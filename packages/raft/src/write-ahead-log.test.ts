@@ -138,6 +138,24 @@ describe('WriteAheadLog', () => {
     await again.wal.close();
   });
 
+  it('release() keeps a segment whose flush is still pending, and takes it after the flush', async () => {
+    const dir = tmp();
+    const { wal } = WriteAheadLog.open({ dir, segmentBytes: 64 }, 0);
+    wal.append(bytes(`a-${'x'.repeat(40)}`));
+    await wal.sync();
+    wal.append(bytes(`b-${'x'.repeat(40)}`));
+    const flushing = wal.sync(); // rolls: segment 1 sealed, segment 2 being flushed
+    wal.append(bytes(`c-${'x'.repeat(40)}`));
+    void wal.sync(); // waits behind the running flush; rolls to segment 3 (dirty)
+    wal.release(2); // segment 1 goes; segment 2 is being flushed: it stays
+    expect(segments(dir)).toHaveLength(2);
+    await flushing;
+    await wal.sync();
+    wal.release(2);
+    expect(segments(dir)).toHaveLength(1);
+    await wal.close();
+  });
+
   it('group commit: concurrent sync() calls share fdatasyncs', async () => {
     const dir = tmp();
     const { wal } = WriteAheadLog.open({ dir }, 0);

@@ -50,10 +50,10 @@ interface Segment {
  * segments ahead of use, to spare each flush a file-size update, measured no
  * better here: the extra writes cost more than they saved.) A torn or corrupt
  * record ends its segment, and only the unbroken run of seqs after the
- * caller's checkpoint is returned, so a crash can lose only writes that no `sync` had confirmed;
- * anything past a gap in that run is cut off at open. After open, writing
- * starts in a fresh segment: nothing is ever written after a torn record,
- * where stale bytes could be mistaken for new records.
+ * caller's checkpoint is returned, so a crash can lose only writes that no
+ * `sync` had confirmed; anything past a gap in that run is cut off at open.
+ * After open, writing starts in a fresh segment: nothing is ever written
+ * after a torn record, where stale bytes could be mistaken for new records.
  */
 export class WriteAheadLog {
   /** fdatasync calls so far (tests assert group commit with it). */
@@ -64,8 +64,10 @@ export class WriteAheadLog {
   private current: Segment;
   /** Older segments, kept until a checkpoint covers their records. */
   private readonly sealed: Segment[] = [];
-  /** Segments written since the last completed fdatasync. */
+  /** Segments written since the last fdatasync began. */
   private readonly dirty = new Set<Segment>();
+  /** Segments an fdatasync in the libuv pool is flushing now. */
+  private flushing: readonly Segment[] = [];
   private position = 0;
   private buffered: Buffer[] = [];
   private bufferedBytes = 0;
@@ -170,7 +172,8 @@ export class WriteAheadLog {
   async sync(options: SyncOptions = {}): Promise<void> {
     this.assertOpen();
     this.writeBuffered();
-    if (options.inline) this.flushDirtyInline();
+    // Not while a background flush runs: it may hold a segment this one would skip.
+    if (options.inline && !this.syncing) this.flushDirtyInline();
     const target = this.writtenSeq;
     while (this.syncedSeq < target) {
       if (this.failure) throw this.failure;
@@ -188,12 +191,17 @@ export class WriteAheadLog {
     if (this.failure) throw this.failure;
   }
 
-  /** Deletes sealed segments whose every record is ≤ `seq` (a checkpoint holds them). */
+  /**
+   * Deletes sealed segments whose every record is ≤ `seq` (a checkpoint holds
+   * them), oldest first, stopping at one with a flush pending or running
+   * (its descriptor must stay open; a later release takes it).
+   */
   release(seq: number): void {
-    while (this.sealed[0] && this.sealed[0].lastSeq <= seq) {
-      const s = this.sealed.shift() as Segment;
+    for (;;) {
+      const s = this.sealed[0];
+      if (!s || s.lastSeq > seq || this.dirty.has(s) || this.flushing.includes(s)) return;
+      this.sealed.shift();
       if (s.fd >= 0) closeSync(s.fd);
-      this.dirty.delete(s);
       unlinkSync(join(this.dir, segmentName(s.n)));
     }
   }
@@ -244,6 +252,7 @@ export class WriteAheadLog {
   private flushDirty(): Promise<void> {
     const segments = [...this.dirty];
     this.dirty.clear();
+    this.flushing = segments;
     const upTo = this.writtenSeq;
     this.syncCount += segments.length;
     return Promise.all(
@@ -256,8 +265,10 @@ export class WriteAheadLog {
     ).then(
       () => {
         this.syncedSeq = Math.max(this.syncedSeq, upTo);
+        this.flushing = [];
       },
       (err: unknown) => {
+        // `flushing` stays set: other fdatasyncs may still use those descriptors.
         this.failure = new Error(`write-ahead log fdatasync failed: ${(err as Error).message}`);
       },
     );
