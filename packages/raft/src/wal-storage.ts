@@ -21,7 +21,10 @@ export interface WalOptions {
   readonly checkpointMs?: number;
   /** Checkpoint at once when this many bytes wait. Default 1 MiB. */
   readonly checkpointBytes?: number;
-  /** `sync()` waits for a checkpoint when this many bytes wait: the bound on memory. Default 64 MiB. */
+  /**
+   * `sync()` waits for a checkpoint when this many bytes wait: the bound on
+   * memory when LMDB falls behind. Default 64 MiB.
+   */
   readonly maxPendingBytes?: number;
 }
 
@@ -102,8 +105,13 @@ export class WalFrontedLmdb {
       this.timer = null;
       if (!this.failure) {
         await this.wal.sync().catch(() => {});
-        await this.checkpoint();
+        // A running checkpoint may leave writes behind it (or a timer): drain all.
+        while ((this.checkpointing || this.pending.length > 0) && !this.failure) {
+          await this.checkpoint();
+        }
       }
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
       await this.wal.close();
       await this.state.close();
     })();
