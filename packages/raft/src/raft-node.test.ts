@@ -217,3 +217,71 @@ describe('createRaftNode', () => {
     await storage2.close();
   });
 });
+
+describe('inline follower flushes', () => {
+  /** Memory storage whose log records the `inline` flag of every sync. */
+  function recording(): { storage: RaftStorage; inline: boolean[] } {
+    const base = memoryStorage();
+    const inline: boolean[] = [];
+    const log = base.log;
+    const storage: RaftStorage = {
+      ...base,
+      log: {
+        load: () => log.load(),
+        append: (entries) => log.append(entries),
+        compact: (index) => log.compact(index),
+        clear: () => log.clear(),
+        sync: (options) => {
+          inline.push(options?.inline === true);
+          return log.sync();
+        },
+        close: () => log.close(),
+      },
+    };
+    return { storage, inline };
+  }
+
+  /** An append from a leader `b` that exists only as this message. */
+  function appendFromB(net: MemoryNetwork): void {
+    net.transport('b').send([
+      {
+        type: 'app',
+        from: 'b',
+        to: 'a',
+        term: 1,
+        logTerm: 0,
+        index: 0,
+        commit: 0,
+        entries: [{ index: 1, term: 1, kind: 'normal', data: new Uint8Array([1]) }],
+        reject: false,
+        rejectHint: 0,
+        context: '',
+        snapshot: null,
+      },
+    ]);
+  }
+
+  it('an idle follower alone in its process flushes inline; off when asked', async () => {
+    for (const inlineFollowerSync of [true, false]) {
+      const net = new MemoryNetwork();
+      const { storage, inline } = recording();
+      const { node } = await start(net, 'a', [], storage, { inlineFollowerSync });
+      appendFromB(net);
+      await until(() => node.status().lastIndex === 1);
+      await until(() => inline.length > 0);
+      expect(inline.includes(true)).toBe(inlineFollowerSync);
+      await node.close();
+    }
+  });
+
+  it('a follower sharing its process with another Raft node flushes in the background', async () => {
+    const net = new MemoryNetwork();
+    const { storage, inline } = recording();
+    const { node } = await start(net, 'a', [], storage);
+    await start(net, 'c', []); // another node in this process
+    appendFromB(net);
+    await until(() => node.status().lastIndex === 1);
+    await until(() => inline.length > 0);
+    expect(inline).not.toContain(true);
+  });
+});
