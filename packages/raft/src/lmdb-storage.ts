@@ -3,6 +3,7 @@ import { open, type RootDatabase } from 'lmdb';
 import { FileSnapshotStore } from './file-snapshot-store.js';
 import { LmdbState } from './lmdb-state.js';
 import type { LogStore, RaftStorage, StableStore } from './storage.js';
+import type { Entry, HardState } from './types.js';
 import { WalFrontedLmdb, type WalOptions } from './wal-storage.js';
 
 export interface LmdbStorageOptions {
@@ -61,11 +62,11 @@ export function lmdbStorage(options: LmdbStorageOptions): LmdbStorage {
 class FlushedLogStore implements LogStore {
   constructor(private readonly state: LmdbState) {}
 
-  async load() {
+  async load(): Promise<Entry[]> {
     return this.state.readEntries();
   }
 
-  append(entries: Parameters<LogStore['append']>[0]): void {
+  append(entries: readonly Entry[]): void {
     this.state.append(entries);
   }
 
@@ -90,11 +91,11 @@ class FlushedLogStore implements LogStore {
 class FlushedStableStore implements StableStore {
   constructor(private readonly state: LmdbState) {}
 
-  async load() {
+  async load(): Promise<HardState | null> {
     return this.state.readHardState();
   }
 
-  save(hardState: Parameters<StableStore['save']>[0]): void {
+  save(hardState: HardState): void {
     this.state.saveHardState(hardState);
   }
 
