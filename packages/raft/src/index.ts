@@ -42,6 +42,7 @@ export type {
   SnapshotStore,
   StableStore,
   StoredSnapshot,
+  SyncOptions,
 } from './storage.js';
 export { createTcpTransport, TcpTransport, type TcpTransportOptions } from './tcp-transport.js';
 export type { ForwardReply, Transport, TransportHandler } from './transport.js';
@@ -60,3 +61,4 @@ export type {
   SnapshotMeta,
   SoftState,
 } from './types.js';
+export type { WalOptions } from './wal-storage.js';
