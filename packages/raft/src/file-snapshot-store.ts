@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { SnapshotStore, StoredSnapshot } from './storage.js';
+import { syncDir } from './sync-dir.js';
 import type { SnapshotMeta } from './types.js';
 
 const enc = new TextEncoder();
@@ -71,12 +72,7 @@ export class FileSnapshotStore implements SnapshotStore {
       closeSync(fd);
     }
     renameSync(tmp, join(this.dir, name));
-    const dfd = openSync(this.dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
+    syncDir(this.dir);
     for (const old of this.files().slice(this.retain)) unlinkSync(join(this.dir, old.name));
   }
 

@@ -163,9 +163,9 @@ export class WalFrontedLmdb {
       // In slices, yielding between them: applying a 4 MiB checkpoint in one
       // go blocked the event loop for tens of milliseconds. The seq goes last,
       // so a crash between slices just replays them (replay is idempotent).
-      for (let i = 0; i < ops.length; i += APPLY_SLICE) {
-        if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-        for (const op of ops.slice(i, i + APPLY_SLICE)) this.apply(op);
+      for (let i = 0; i < ops.length; i++) {
+        if (i > 0 && i % APPLY_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+        this.apply(ops[i] as Op);
       }
       this.state.saveCheckpoint(seq);
       await this.state.flushed();

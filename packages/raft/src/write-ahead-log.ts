@@ -14,6 +14,7 @@ import {
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { SyncOptions } from './storage.js';
+import { syncDir } from './sync-dir.js';
 
 export interface WriteAheadLogOptions {
   readonly dir: string;
@@ -290,10 +291,12 @@ export class WriteAheadLog {
   }
 }
 
+/** Scratch for the seq bytes: checksum runs once per record on the write path. */
+const seqBytes = Buffer.alloc(8);
+
 function checksum(seq: number, payload: Uint8Array): number {
-  const s = Buffer.allocUnsafe(8);
-  s.writeBigUInt64LE(BigInt(seq), 0);
-  return crc32(payload, crc32(s));
+  seqBytes.writeBigUInt64LE(BigInt(seq), 0);
+  return crc32(payload, crc32(seqBytes));
 }
 
 /** The intact records of one segment, in order, up to the first torn or zero one. */
@@ -324,13 +327,4 @@ function cutAfter(dir: string, path: string, offset: number, later: string[]): v
   }
   for (const name of later) unlinkSync(join(dir, name));
   syncDir(dir);
-}
-
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
